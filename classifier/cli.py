@@ -1,0 +1,262 @@
+"""The ``stance`` command: a thin layer over the library.
+
+Each command parses options, calls one library function and prints what it
+returns. Library errors (``StanceError``) become one line on stderr and exit
+code 2; anything unexpected becomes one line and exit code 1 (set
+``STANCE_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from classifier import paths
+from classifier.errors import StanceError
+
+MODEL_KINDS = ("tfidf", "transformer")
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 1
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn):
+    """Turn library errors into one clear line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StanceError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the one place that catches everything, to keep tracebacks off users
+            if os.environ.get("STANCE_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {exc} (set STANCE_DEBUG=1 for the traceback)", EXIT_UNEXPECTED)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stance-and-tone")
+def cli():
+    """Stance and tone of official statements."""
+
+
+# -- train ------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--model", "kind", type=click.Choice(MODEL_KINDS), default="tfidf", show_default=True,
+              help="Which model to train.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Labelled JSONL file (default: the bundled corpus).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Model directory to write (default: models/<kind>/).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="JSON file of model settings; flags below override it.")
+@click.option("--epochs", type=float, default=None, help="Transformer: training epochs.")
+@click.option("--max-length", type=int, default=None, help="Transformer: tokens per window.")
+@click.option("--seed", type=int, default=None, help="Random seed.")
+@click.option("--force", is_flag=True, help="Overwrite an existing model directory.")
+@handle_errors
+def train(kind, data, out, config_file, epochs, max_length, seed, force):
+    """Train a model and write its directory."""
+    from classifier.config import TfidfConfig, TransformerConfig
+    from training.pipeline import train_model
+
+    data = data or paths.DEFAULT_DATA
+    out = out or paths.default_model_dir(kind)
+    if kind == "tfidf":
+        if epochs is not None or max_length is not None:
+            raise click.UsageError("--epochs and --max-length apply to --model transformer only")
+        config = TfidfConfig.from_file(config_file) if config_file else TfidfConfig()
+        config = config.with_overrides(seed=seed)
+    else:
+        config = TransformerConfig.from_file(config_file) if config_file else TransformerConfig()
+        config = config.with_overrides(epochs=epochs, max_length=max_length, seed=seed)
+    click.echo(f"training {kind} on {data} ...", err=True)
+    result = train_model(kind, data, out, config=config, force=force, progress=sys.stderr.isatty())
+    m = result.validation_metrics
+    click.echo(
+        f"wrote {result.path} (train {result.n_train}, validation {result.n_validation}; validation stance "
+        f"macro-F1 {m['stance']['macro_f1']:.3f}, tone macro-F1 {m['tone']['macro_f1']:.3f})"
+    )
+
+
+# -- classify ---------------------------------------------------------------
+
+
+def resolve_model(model_dir: Path | None) -> Path:
+    """The model to use: the one asked for, else the best trained one, else train the default."""
+    from classifier.selection import best_model_dir, ensure_default_model
+
+    if model_dir is not None:
+        return model_dir
+    found = best_model_dir()
+    if found is not None:
+        return found
+    click.echo("no trained model found: training the TF-IDF baseline on the bundled corpus "
+               "(a few seconds) ...", err=True)
+    return ensure_default_model()
+
+
+@cli.command()
+@click.argument("texts", nargs=-1)
+@click.option("--input", "input_path", type=str, default=None,
+              help="File of statements (JSONL with 'text', CSV with a 'text' column, or one per line); '-' for stdin.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write results to this file (JSONL or CSV by extension), streaming.")
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Model directory (default: best trained model, training the baseline if none).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default=None,
+              help="Output format for stdout (default: table on a terminal, jsonl otherwise).")
+@click.option("--input-format", type=click.Choice(["jsonl", "csv", "text"]), default=None,
+              help="Override input format detection.")
+@click.option("--text-column", default="text", show_default=True, help="CSV column / JSON field holding the text.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted --output run.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=256, show_default=True)
+@handle_errors
+def classify(texts, input_path, output_path, model_dir, fmt, input_format, text_column, resume, force, batch_size):
+    """Classify statements given as arguments, in a file, or on stdin."""
+    from classifier import output as out_fmt
+    from classifier.predictor import Predictor
+
+    if texts and input_path:
+        raise click.UsageError("give statements as arguments or with --input, not both")
+    if not texts and not input_path:
+        if sys.stdin.isatty():
+            raise click.UsageError("nothing to classify: give statements as arguments, --input FILE, or pipe stdin")
+        input_path = "-"
+    if output_path is not None and not input_path:
+        raise click.UsageError("--output works with --input (use --format to print argument results)")
+    predictor = Predictor.load(resolve_model(model_dir))
+    if output_path is not None:
+        _classify_to_file(predictor, input_path, output_path, input_format, text_column, resume, force, batch_size)
+        return
+    fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
+    if texts:
+        results = predictor.classify(list(texts))
+    else:
+        results = out_fmt.classify_rows(predictor, input_path, input_format, text_column, batch_size)
+    failed = out_fmt.emit(results, fmt, click.get_text_stream("stdout"))
+    if failed:
+        click.echo(f"{failed} statement(s) could not be classified (see their 'error' field)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _classify_to_file(predictor, input_path, output_path, input_format, text_column, resume, force, batch_size):
+    from classifier.batch import BatchInterrupted, run_batch
+
+    try:
+        summary = run_batch(predictor, input_path, output_path, input_format=input_format, text_column=text_column,
+                            resume=resume, overwrite=force, batch_size=batch_size, progress=sys.stderr.isatty())
+    except BatchInterrupted as exc:
+        click.echo(f"interrupted after {exc.rows_done} rows; partial results kept. {exc.resume_hint}", err=True)
+        sys.exit(130)
+    click.echo(f"read {summary.read}, classified {summary.classified}, failed {summary.failed} "
+               f"-> {summary.output_path} ({summary.elapsed:.1f} s)", err=True)
+    if summary.failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+# -- evaluate / compare -----------------------------------------------------
+
+
+@cli.command()
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), required=True, help="Model directory.")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Labelled JSONL (default: test split of the bundled corpus).")
+@click.option("--split", default="test", show_default=True, help="Split to use when the file has splits.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory for metrics.json, results.json and the reports.")
+@click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
+              help="Bootstrap resamples for the confidence intervals.")
+@handle_errors
+def evaluate(model_dir, data, split, out, resamples):
+    """Score one model on labelled data."""
+    _run_comparison([model_dir], data, split, out or Path("reports") / model_dir.name, resamples)
+
+
+@cli.command()
+@click.option("--models", "model_dirs", type=click.Path(path_type=Path), multiple=True, required=True,
+              help="Model directories (repeat the option or list them after it).")
+@click.argument("more_models", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Labelled JSONL (default: test split of the bundled corpus).")
+@click.option("--split", default="test", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/compare"),
+              show_default=True)
+@click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True)
+@handle_errors
+def compare(model_dirs, more_models, data, split, out, resamples):
+    """Run several models on the same statements and write one comparison report."""
+    _run_comparison(list(model_dirs) + list(more_models), data, split, out, resamples)
+
+
+def _run_comparison(model_dirs, data, split, out, resamples):
+    from evaluation.harness import compare as run_compare
+    from evaluation.harness import write_results
+    from evaluation.report_md import terminal_summary
+    from evaluation.reports import render_reports
+
+    results = run_compare(model_dirs, data, split=split, n_resamples=resamples)
+    written = write_results(results, out)
+    written.update(render_reports(results, out))
+    click.echo(terminal_summary(results))
+    for name, path in sorted(written.items()):
+        click.echo(f"wrote {name}: {path}", err=True)
+
+
+# -- data -------------------------------------------------------------------
+
+
+@cli.group()
+def data():
+    """Check and describe a labelled corpus."""
+
+
+@data.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True,
+              help="Cosine similarity above which two statements count as near duplicates.")
+@handle_errors
+def data_check(file, threshold):
+    """Validate a corpus and find duplicates; fails on cross-split near duplicates."""
+    from training.corpus_check import check_corpus
+
+    report = check_corpus(file or paths.DEFAULT_DATA, threshold=threshold)
+    click.echo(report.render())
+    if not report.ok:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@data.command("stats")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@handle_errors
+def data_stats(file, as_json):
+    """Counts per speaker, stance, tone, split, length band and the multi-stance rate."""
+    from training.corpus_stats import corpus_stats, render_stats
+
+    stats = corpus_stats(file or paths.DEFAULT_DATA)
+    click.echo(json.dumps(stats, indent=2) if as_json else render_stats(stats))
+
+
+def main() -> None:
+    cli(prog_name="stance")

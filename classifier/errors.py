@@ -1,0 +1,34 @@
+"""Typed errors: the library raises them, only the CLI turns them into a line and an exit code."""
+
+from __future__ import annotations
+
+
+class StanceError(Exception):
+    """Base class for errors a user can act on (exit code 2 in the CLI)."""
+
+
+class DataError(StanceError):
+    """Bad input data. Carries every problem found, each as ``FILE:LINE: field: message``."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        shown = self.problems[:20]
+        more = len(self.problems) - len(shown)
+        text = "\n".join(shown) + (f"\n... and {more} more problems" if more > 0 else "")
+        super().__init__(text)
+
+
+class ModelFormatError(StanceError):
+    """A model directory that is missing, tampered with, or built for another schema or format."""
+
+
+class ModelExistsError(StanceError):
+    """Refusing to overwrite a trained model without ``--force``."""
+
+
+class ConfigError(StanceError):
+    """A setting outside its valid range."""
+
+
+class MissingDependencyError(StanceError):
+    """An optional dependency (torch, onnxruntime) is needed for this model kind."""

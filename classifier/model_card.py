@@ -1,0 +1,56 @@
+"""The model card (``README.md`` in every model directory), written from its metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from classifier.schema import STANCES, TONES
+
+_LIMITS = """\
+## Intended use and limits
+
+- Intended for analysts reading official statements on conflict and foreign policy (Iranian officials
+  in the training data): what a statement does (stances) and in what register (tone).
+- Trained on English statements written by the project team in their own words from public facts, not
+  on verbatim quotes; real statements differ in length, translation style and vocabulary.
+- Stance scores are calibrated probabilities per label (temperature scaling on the validation split);
+  a stance is predicted when its score passes its tuned threshold. Treat scores near the threshold
+  as uncertain and read the statement.
+- Not suitable for other languages (non-English input is flagged), for texts that are not statements
+  by officials, or as the only basis for decisions about people.
+"""
+
+
+def write_model_card(directory: Path, metadata: dict) -> None:
+    training = metadata.get("training", {})
+    metrics = metadata.get("validation_metrics", {})
+    stance, tone = metrics.get("stance", {}), metrics.get("tone", {})
+    lines = [
+        f"# stance-and-tone model: {metadata.get('kind')}",
+        "",
+        f"Created {metadata.get('created_at')}, format version {metadata.get('format_version')}, "
+        f"label schema version {metadata.get('schema', {}).get('schema_version')}.",
+        "",
+        "## Data",
+        "",
+        f"- Training file: `{training.get('data')}` (sha256 `{training.get('data_sha256')}`)",
+        f"- {training.get('n_train')} training and {training.get('n_validation')} validation statements "
+        f"({training.get('split')})",
+        "",
+        "## Validation metrics (used for calibration and thresholds, so optimistic; see `stance evaluate`)",
+        "",
+        f"- stance macro-F1 {stance.get('macro_f1', float('nan')):.3f}, "
+        f"micro-F1 {stance.get('micro_f1', float('nan')):.3f}",
+        f"- tone accuracy {tone.get('accuracy', float('nan')):.3f}, macro-F1 {tone.get('macro_f1', float('nan')):.3f}",
+        "",
+        "## Labels and thresholds",
+        "",
+        "| stance | threshold |",
+        "|---|---|",
+        *(f"| {s} | {metadata.get('thresholds', {}).get(s, 0.5):.2f} |" for s in STANCES),
+        "",
+        f"Tones: {', '.join(TONES)}.",
+        "",
+        _LIMITS,
+    ]
+    (directory / "README.md").write_text("\n".join(lines), encoding="utf-8")

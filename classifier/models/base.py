@@ -1,0 +1,62 @@
+"""The interface every model implements, so the CLI, thresholds, calibration,
+harness and reports treat the TF-IDF baseline and the transformer alike."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+
+class StanceToneModel(ABC):
+    """Scores statements for stance (multi-label) and tone (single label).
+
+    ``predict_proba`` returns ``(stance, tone)``: ``stance`` is n×8 independent
+    probabilities and ``tone`` is n×5 rows summing to 1, columns in the order of
+    ``classifier.schema.STANCES`` and ``TONES``. Thresholds, calibration and the
+    neutral rule are applied outside the model (``classifier.predictor``).
+    """
+
+    kind: ClassVar[str]
+    #: longest input the model reads at once, in its own units (None: no limit)
+    max_input_tokens: ClassVar[int | None] = None
+
+    @abstractmethod
+    def fit(self, texts: Sequence[str], stance_targets: np.ndarray, tone_targets: np.ndarray,
+            *, validation: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None) -> StanceToneModel:
+        """Learn from texts, an n×8 multi-hot stance matrix and n tone indices; returns self."""
+
+    @abstractmethod
+    def predict_proba(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Raw (uncalibrated) stance and tone probabilities."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> list[str]:
+        """Write the model's own files into ``directory``; return their names."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, directory: Path, metadata: dict) -> StanceToneModel:
+        """Read a model saved by ``save``; ``metadata`` has been checked already."""
+
+    def input_warnings(self, texts: Sequence[str]) -> list[list[str]]:
+        """Per-text notes on how the model had to read the input (e.g. split into windows)."""
+        return [[] for _ in texts]
+
+    def write_card(self, directory: Path, metadata: dict) -> None:
+        """Write a human-readable model card (``README.md``) next to the weights."""
+        from classifier.model_card import write_model_card
+
+        write_model_card(directory, metadata)
+
+    def config_dict(self) -> dict:
+        return {}
+
+    def check_fitted(self) -> None:
+        if not getattr(self, "fitted_", False):
+            from classifier.errors import StanceError
+
+            raise StanceError(f"this {self.kind} model is not fitted yet; call fit() or load() first")

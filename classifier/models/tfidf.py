@@ -1,0 +1,206 @@
+"""TF-IDF baseline: word and character n-grams, logistic regression heads.
+
+Training uses scikit-learn (``TfidfVectorizer`` with our analyzer, and
+``LogisticRegression``). Inference does not: importing scikit-learn costs
+about 1.5 s, more than the whole cold-start budget, so the fitted vocabulary,
+idf weights and coefficients are saved as JSON and safetensors arrays and
+applied with numpy and scipy.sparse. A test checks that this transform equals
+scikit-learn's on the same texts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from classifier.config import TfidfConfig
+from classifier.errors import ModelFormatError
+from classifier.models.base import StanceToneModel
+from classifier.schema import STANCES, TONES
+
+_TOKEN = re.compile(r"\w\w+")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+VOCAB_FILE = "tfidf_vocabulary.json"
+WEIGHTS_FILE = "tfidf_weights.safetensors"
+_ABSENT_INTERCEPT = -30.0  # a class never seen in training gets ~0 probability
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+
+
+def make_analyzer(config: TfidfConfig):
+    """Word n-grams plus ``#``-prefixed character n-grams inside word boundaries.
+
+    One analyzer (rather than a FeatureUnion of two vectorizers) walks each
+    text once and keeps a single vocabulary, which is what makes batch
+    inference fast.
+    """
+    w_lo, w_hi = config.word_ngrams
+    c_lo, c_hi = config.char_ngrams
+
+    def analyze(text: str) -> list[str]:
+        words = _TOKEN.findall(normalise(text))
+        feats: list[str] = []
+        for n in range(w_lo, w_hi + 1):
+            if n == 1:
+                feats.extend(words)
+            else:
+                feats.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        for word in words:
+            padded = f" {word} "
+            size = len(padded)
+            for n in range(c_lo, min(c_hi, size) + 1):
+                feats.extend("#" + padded[i : i + n] for i in range(size - n + 1))
+        return feats
+
+    return analyze
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class TfidfModel(StanceToneModel):
+    kind = "tfidf"
+
+    def __init__(self, config: TfidfConfig | None = None):
+        self.config = config or TfidfConfig()
+
+    # -- training ---------------------------------------------------------
+    def fit(self, texts, stance_targets, tone_targets, *, validation=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        stance_targets = np.asarray(stance_targets)
+        tone_targets = np.asarray(tone_targets)
+        vectorizer = TfidfVectorizer(
+            analyzer=make_analyzer(self.config),
+            min_df=min(self.config.min_df, max(1, len(texts) // 10)),
+            max_df=self.config.max_df if len(texts) >= 20 else 1.0,
+            sublinear_tf=True,
+            dtype=np.float64,
+        )
+        X = vectorizer.fit_transform(list(texts))
+        vocab = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        self.vocabulary_ = vocab
+        self.index_ = {f: i for i, f in enumerate(vocab)}
+        self.idf_ = vectorizer.idf_.astype(np.float64)
+        self.stance_coef_, self.stance_intercept_ = self._fit_stance(X, stance_targets)
+        self.tone_coef_, self.tone_intercept_ = self._fit_tone(X, tone_targets)
+        self.fitted_ = True
+        return self
+
+    def _logreg(self, c: float):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=self.config.max_iter,
+                                  random_state=self.config.seed)
+
+    def _fit_stance(self, X, Y):
+        coef = np.zeros((len(STANCES), X.shape[1]))
+        intercept = np.full(len(STANCES), _ABSENT_INTERCEPT)
+        for j in range(len(STANCES)):
+            y = Y[:, j]
+            if y.min() == y.max():  # never (or always) present: a constant score
+                intercept[j] = _ABSENT_INTERCEPT if y.max() == 0 else -_ABSENT_INTERCEPT
+                continue
+            clf = self._logreg(self.config.stance_c).fit(X, y)
+            coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
+        return coef, intercept
+
+    def _fit_tone(self, X, y):
+        coef = np.zeros((len(TONES), X.shape[1]))
+        intercept = np.full(len(TONES), _ABSENT_INTERCEPT)
+        present = np.unique(y)
+        if len(present) == 1:
+            intercept[present[0]] = 0.0
+            return coef, intercept
+        clf = self._logreg(self.config.tone_c).fit(X, y)
+        if len(present) == 2:  # binary LR keeps one row: expand to two softmax logits
+            coef[present[1]], intercept[present[1]] = clf.coef_[0], clf.intercept_[0]
+            intercept[present[0]] = 0.0
+        else:
+            coef[clf.classes_], intercept[clf.classes_] = clf.coef_, clf.intercept_
+        return coef, intercept
+
+    # -- inference --------------------------------------------------------
+    def transform(self, texts: Sequence[str]):
+        """TF-IDF matrix as scikit-learn would compute it (sublinear tf, idf, l2 norm)."""
+        from scipy.sparse import csr_matrix
+
+        self.check_fitted()
+        analyze = make_analyzer(self.config)
+        index = self.index_
+        indptr, indices, values = [0], [], []
+        for text in texts:
+            counts = Counter(i for f in analyze(text) if (i := index.get(f)) is not None)
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            w = (1.0 + np.log(tf)) * self.idf_[cols] if len(cols) else tf
+            norm = np.sqrt(np.dot(w, w))
+            if norm > 0:
+                w = w / norm
+            indices.append(cols)
+            values.append(w)
+            indptr.append(indptr[-1] + len(cols))
+        data = np.concatenate(values) if values else np.zeros(0)
+        cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64)
+        return csr_matrix((data, cols, np.asarray(indptr)), shape=(len(texts), len(self.vocabulary_)))
+
+    def predict_proba(self, texts):
+        X = self.transform(list(texts))
+        stance = 1.0 / (1.0 + np.exp(-(X @ self.stance_coef_.T + self.stance_intercept_)))
+        tone = _softmax(X @ self.tone_coef_.T + self.tone_intercept_)
+        return np.asarray(stance), np.asarray(tone)
+
+    # -- persistence ------------------------------------------------------
+    def config_dict(self) -> dict:
+        return self.config.to_dict()
+
+    def save(self, directory: Path) -> list[str]:
+        from safetensors.numpy import save_file
+
+        self.check_fitted()
+        (directory / VOCAB_FILE).write_text(json.dumps(self.vocabulary_, ensure_ascii=False), encoding="utf-8")
+        save_file({
+            "idf": self.idf_,
+            "stance_coef": np.ascontiguousarray(self.stance_coef_),
+            "stance_intercept": self.stance_intercept_,
+            "tone_coef": np.ascontiguousarray(self.tone_coef_),
+            "tone_intercept": self.tone_intercept_,
+        }, str(directory / WEIGHTS_FILE))
+        return [VOCAB_FILE, WEIGHTS_FILE]
+
+    @classmethod
+    def load(cls, directory: Path, metadata: dict) -> TfidfModel:
+        from safetensors.numpy import load_file
+
+        model = cls(TfidfConfig.from_dict(metadata.get("model_config", {})))
+        try:
+            vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
+            arrays = load_file(str(directory / WEIGHTS_FILE))
+        except (OSError, ValueError) as exc:
+            raise ModelFormatError(f"{directory}: cannot read TF-IDF model files ({exc}); retrain it.") from exc
+        n = len(vocab)
+        shapes = {"idf": (n,), "stance_coef": (len(STANCES), n), "stance_intercept": (len(STANCES),),
+                  "tone_coef": (len(TONES), n), "tone_intercept": (len(TONES),)}
+        for name, shape in shapes.items():
+            if name not in arrays or arrays[name].shape != shape:
+                got = arrays[name].shape if name in arrays else "missing"
+                raise ModelFormatError(f"{directory / WEIGHTS_FILE}: array {name} has shape {got}, "
+                                       f"expected {shape}; retrain the model.")
+        model.vocabulary_ = vocab
+        model.index_ = {f: i for i, f in enumerate(vocab)}
+        model.idf_ = arrays["idf"]
+        model.stance_coef_, model.stance_intercept_ = arrays["stance_coef"], arrays["stance_intercept"]
+        model.tone_coef_, model.tone_intercept_ = arrays["tone_coef"], arrays["tone_intercept"]
+        model.fitted_ = True
+        return model

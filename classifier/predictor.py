@@ -1,0 +1,125 @@
+"""Loading a model directory and classifying statements with it.
+
+This is where raw model scores become what the user sees: calibrated
+probabilities, labels through the saved thresholds and the neutral rule, and
+warnings for inputs the model was not built for. Both model kinds go through
+the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from classifier.calibration import Calibration
+from classifier.decision import decide_all, thresholds_vector
+from classifier.errors import ModelFormatError
+from classifier.modelfile import read_metadata
+from classifier.models.base import StanceToneModel
+from classifier.schema import STANCES, TONES
+
+#: model kind -> "module:Class"; imported lazily so the TF-IDF path never imports torch
+MODEL_KINDS = {
+    "tfidf": "classifier.models.tfidf:TfidfModel",
+    "transformer": "classifier.models.onnx_transformer:OnnxTransformerModel",
+}
+
+LONG_TEXT_WORDS = 2000
+_ENGLISH_HINTS = frozenset(
+    "the of and to in a is that for on with by as we our will be has have it this are not at from its".split()
+)
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_WORDS = re.compile(r"[a-z]+")
+
+
+def model_class(kind: str) -> type[StanceToneModel]:
+    if kind not in MODEL_KINDS:
+        raise ModelFormatError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
+    module, name = MODEL_KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def text_warnings(text: str) -> list[str]:
+    """Flags for inputs outside what the models were trained on (English statements)."""
+    warnings = []
+    letters = _LETTERS.findall(text)
+    if letters:
+        latin = sum(1 for ch in letters if ch.isascii())
+        if latin / len(letters) < 0.6:
+            warnings.append("non_english: mostly non-Latin script; the models were trained on English")
+        else:
+            words = _WORDS.findall(text.lower())
+            if len(words) >= 8 and sum(w in _ENGLISH_HINTS for w in words) / len(words) < 0.05:
+                warnings.append("non_english: few English function words; the text may not be English")
+    n_words = len(text.split())
+    if n_words > LONG_TEXT_WORDS:
+        warnings.append(f"long_text: {n_words} words; statements in training were under 300 words, "
+                        "so scores for a document this long are less reliable")
+    return warnings
+
+
+@dataclass
+class Predictor:
+    """A loaded model plus everything saved with it (thresholds, calibration)."""
+
+    model: StanceToneModel
+    metadata: dict
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Predictor:
+        directory = Path(directory)
+        metadata = read_metadata(directory)
+        model = model_class(metadata.get("kind", "")).load(directory, metadata)
+        return cls(model=model, metadata=metadata, path=directory)
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        return thresholds_vector(self.metadata.get("thresholds"))
+
+    @property
+    def calibration(self) -> Calibration:
+        return Calibration.from_dict(self.metadata.get("calibration"))
+
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated stance (n×8) and tone (n×5) probabilities."""
+        if not texts:
+            return np.zeros((0, len(STANCES))), np.zeros((0, len(TONES)))
+        stance, tone = self.model.predict_proba(list(texts))
+        return self.calibration.apply(stance, tone)
+
+    def classify(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[dict]:
+        """One result per input, in order; empty texts get an ``error`` entry instead of scores."""
+        ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
+        valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
+        stance, tone = self.scores([texts[i] for i in valid])
+        stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
+        results: list[dict] = [
+            {"id": ids[i], "text": texts[i] if isinstance(texts[i], str) else "",
+             "error": "empty text: nothing to classify"}
+            for i in range(len(texts))
+        ]
+        model_warnings = self.model.input_warnings([texts[i] for i in valid])
+        for row, i in enumerate(valid):
+            result = {
+                "id": ids[i],
+                "text": texts[i],
+                "stances": stance_labels[row],
+                "stance_scores": {label: round(float(p), 4) for label, p in zip(STANCES, stance[row], strict=True)},
+                "tone": tone_labels[row],
+                "tone_scores": {label: round(float(p), 4) for label, p in zip(TONES, tone[row], strict=True)},
+            }
+            warnings = text_warnings(texts[i]) + model_warnings[row]
+            if warnings:
+                result["warnings"] = warnings
+            results[i] = result
+        return results

