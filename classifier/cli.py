@@ -77,6 +77,7 @@ def cli():
 def train(kind, data, out, config_file, epochs, max_length, seed, force):
     """Train a model and write its directory."""
     from classifier.config import TfidfConfig, TransformerConfig
+    from classifier.modelfile import ensure_writable
     from training.pipeline import train_model
 
     data = data or paths.DEFAULT_DATA
@@ -89,6 +90,7 @@ def train(kind, data, out, config_file, epochs, max_length, seed, force):
     else:
         config = TransformerConfig.from_file(config_file) if config_file else TransformerConfig()
         config = config.with_overrides(epochs=epochs, max_length=max_length, seed=seed)
+    ensure_writable(out, force)
     click.echo(f"training {kind} on {data} ...", err=True)
     result = train_model(kind, data, out, config=config, force=force, progress=sys.stderr.isatty())
     m = result.validation_metrics
@@ -154,7 +156,7 @@ def classify(texts, input_path, output_path, model_dir, fmt, input_format, text_
         results = predictor.classify(list(texts))
     else:
         results = out_fmt.classify_rows(predictor, input_path, input_format, text_column, batch_size)
-    failed = out_fmt.emit(results, fmt, click.get_text_stream("stdout"))
+    failed = out_fmt.emit(results, fmt, sys.stdout)
     if failed:
         click.echo(f"{failed} statement(s) could not be classified (see their 'error' field)", err=True)
         sys.exit(EXIT_BAD_INPUT)

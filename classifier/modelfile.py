@@ -122,6 +122,11 @@ def read_metadata(directory: str | Path, *, verify: bool = True) -> dict:
     return meta
 
 
+def ensure_writable(out: Path, force: bool) -> None:
+    if out.exists() and not force:
+        raise ModelExistsError(f"{out} already exists; pass --force to overwrite it.")
+
+
 def write_model_dir(out: str | Path, write: Callable[[Path], None], *, force: bool = False) -> Path:
     """Write a model into a temporary sibling directory, then move it into place.
 
@@ -129,8 +134,7 @@ def write_model_dir(out: str | Path, write: Callable[[Path], None], *, force: bo
     is replaced only with ``force``.
     """
     out = Path(out)
-    if out.exists() and not force:
-        raise ModelExistsError(f"{out} already exists; pass --force to overwrite it.")
+    ensure_writable(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:

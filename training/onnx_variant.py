@@ -40,10 +40,9 @@ def compare_variants(directory: Path, statements: list[Statement], calibration: 
     from tokenizers import Tokenizer
 
     from classifier.models.onnx_transformer import OnnxTransformerModel
+    from classifier.models.windows import plain_tokenizer
 
-    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
+    tokenizer = plain_tokenizer(Tokenizer.from_file(str(directory / "tokenizer.json")))
     texts = [s.text for s in statements]
     gold_s = stances_to_matrix([s.stances for s in statements])
     gold_t = tones_to_indices([s.tone for s in statements])

@@ -15,8 +15,8 @@ from classifier.calibration import fit_calibration
 from classifier.config import TfidfConfig, TransformerConfig
 from classifier.corpus import Statement, file_sha256, read_statements, select_split
 from classifier.decision import decide_all, stances_to_matrix, thresholds_vector, tones_to_indices
-from classifier.errors import DataError, ModelExistsError
-from classifier.modelfile import METADATA_FILE, build_metadata, write_json, write_model_dir
+from classifier.errors import DataError
+from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable, write_json, write_model_dir
 from classifier.models.base import StanceToneModel
 from evaluation.metrics import summarise
 from training.thresholds import tune_thresholds
@@ -89,8 +89,7 @@ def train_model(kind: str, data: str | Path, out: str | Path, *, config=None, fo
     """
     data = Path(data)
     out = Path(out)
-    if out.exists() and not force:
-        raise ModelExistsError(f"{out} already exists; pass --force to overwrite it.")
+    ensure_writable(out, force)
     statements = read_statements(data)
     model = build_model(kind, config, progress=progress, **options)
     seed = getattr(model.config, "seed", 13)

@@ -19,7 +19,7 @@ import numpy as np
 from classifier.config import TransformerConfig
 from classifier.errors import MissingDependencyError
 from classifier.models.base import StanceToneModel
-from classifier.models.windows import length_sorted_batches, make_windows, pool, window_warnings
+from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
 from classifier.schema import STANCES, TONES
 
 try:
@@ -107,7 +107,7 @@ class TransformerModel(StanceToneModel):
     def _windows_dataset(self, texts, stance_targets, tone_targets):
         import datasets
 
-        windows = make_windows(self.tokenizer_.backend_tokenizer, texts, self.config.max_length,
+        windows = make_windows(self.tokens_, texts, self.config.max_length,
                                self.config.window_stride)
         self.n_truncated_ = int((windows.n_windows > 1).sum()) + getattr(self, "n_truncated_", 0)
         # every window of a training statement carries its labels; most statements are one window
@@ -128,6 +128,7 @@ class TransformerModel(StanceToneModel):
         set_seed(cfg.seed)
         base = self.base_model_path or default_base_model()
         self.tokenizer_ = AutoTokenizer.from_pretrained(base)
+        self.tokens_ = plain_tokenizer(self.tokenizer_.backend_tokenizer)
         encoder = AutoModel.from_pretrained(base)
         stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
         stance_w, tone_w = class_weights(stance_targets, tone_targets)
@@ -188,7 +189,7 @@ class TransformerModel(StanceToneModel):
     def predict_proba(self, texts):
         self.check_fitted()
         texts = list(texts)
-        windows = make_windows(self.tokenizer_.backend_tokenizer, texts, self.config.max_length,
+        windows = make_windows(self.tokens_, texts, self.config.max_length,
                                self.config.window_stride)
         stance = np.zeros((len(windows.ids), len(STANCES)), dtype=np.float32)
         tone = np.zeros((len(windows.ids), len(TONES)), dtype=np.float32)
@@ -200,7 +201,7 @@ class TransformerModel(StanceToneModel):
         return pool(windows, stance, tone, len(texts))
 
     def input_warnings(self, texts):
-        windows = make_windows(self.tokenizer_.backend_tokenizer, list(texts), self.config.max_length,
+        windows = make_windows(self.tokens_, list(texts), self.config.max_length,
                                self.config.window_stride)
         return window_warnings(windows, self.config.max_length)
 
@@ -231,6 +232,7 @@ class TransformerModel(StanceToneModel):
         config = TransformerConfig.from_dict(metadata.get("model_config", {}))
         model = cls(config, base_model_path=str(directory))
         model.tokenizer_ = AutoTokenizer.from_pretrained(directory)
+        model.tokens_ = plain_tokenizer(model.tokenizer_.backend_tokenizer)
         model.net_ = StanceToneNet(AutoModel.from_pretrained(directory), config.dropout)
         model.net_.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
         model.net_.eval()
@@ -255,10 +257,22 @@ def _compute_metrics(eval_pred) -> dict:
 def export_onnx(net: StanceToneNet, path: Path) -> None:
     """Plain ``torch.onnx.export`` around a wrapper that returns the two logit tensors."""
     wrapper = _OnnxWrapper(net).eval()
+    # the SDPA attention path bakes the traced sequence length into the mask
+    # handling; the eager path traces to a graph that is exact at every length
+    previous = net.encoder.config._attn_implementation
+    net.encoder.set_attn_implementation("eager")
     dummy = torch.ones((2, 16), dtype=torch.long)
+    dummy[1, 10:] = 0
+    try:
+        _export(wrapper, dummy, path)
+    finally:
+        net.encoder.set_attn_implementation(previous)
+
+
+def _export(wrapper, dummy, path: Path) -> None:
     with torch.inference_mode():
         torch.onnx.export(
-            wrapper, (dummy, torch.ones_like(dummy)), str(path),
+            wrapper, (dummy, (dummy > 0).long()), str(path),
             input_names=["input_ids", "attention_mask"],
             output_names=["stance_logits", "tone_logits"],
             dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},

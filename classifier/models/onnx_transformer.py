@@ -15,7 +15,7 @@ import numpy as np
 
 from classifier.errors import MissingDependencyError, ModelFormatError
 from classifier.models.base import StanceToneModel
-from classifier.models.windows import length_sorted_batches, make_windows, pool, window_warnings
+from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
 
 TOKENIZER_FILE = "tokenizer.json"
 INFERENCE_BATCH = 32
@@ -73,8 +73,6 @@ class OnnxTransformerModel(StanceToneModel):
         options.intra_op_num_threads = int(os.environ.get("STANCE_THREADS", os.cpu_count() or 1))
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(directory / onnx_file), options, providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
+        tokenizer = plain_tokenizer(Tokenizer.from_file(str(directory / TOKENIZER_FILE)))
         return cls(session, tokenizer, max_length=int(config.get("max_length", 128)),
                    stride=int(config.get("window_stride", 96)), onnx_file=onnx_file)

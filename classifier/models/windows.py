@@ -23,6 +23,21 @@ class Windows:
     n_windows: np.ndarray  # windows per statement
 
 
+def plain_tokenizer(tokenizer):
+    """A copy of a ``tokenizers.Tokenizer`` with padding and truncation off.
+
+    Tokenizer files saved by transformers can carry padding to a fixed length
+    and truncation, which would silently cut long statements and turn pad
+    tokens into text; windows need the raw token sequence.
+    """
+    from tokenizers import Tokenizer
+
+    plain = Tokenizer.from_str(tokenizer.to_str())
+    plain.no_padding()
+    plain.no_truncation()
+    return plain
+
+
 def make_windows(tokenizer, texts: Sequence[str], max_length: int, stride: int) -> Windows:
     """Token windows of at most ``max_length`` tokens; ``tokenizer`` is a ``tokenizers.Tokenizer``."""
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")

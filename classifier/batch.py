@@ -1,0 +1,485 @@
+"""Streaming batch classification: a file of statements in, a file of results out.
+
+Why it is built this way:
+
+- **Flat memory.** Rows are read lazily (``classifier.batch_io``), classified
+  ``batch_size`` at a time and written before the next chunk is read, so a
+  200,000-row file costs what one chunk costs.
+- **One output row per input row, in order.** Rows that cannot be classified
+  are written as error rows and counted in ``BatchSummary.failed``; the run
+  goes on.
+- **No truncated file that looks complete.** Results go to
+  ``<output>.partial``; only a finished run renames it onto ``<output>``.
+- **Resumable.** After each chunk the partial file is flushed and fsynced, and
+  only then does the sidecar ``<output>.partial.json`` record the rows and
+  bytes done. A crash between the two leaves bytes past the recorded size,
+  which ``resume=True`` cuts off before skipping the rows already done, so
+  nothing is duplicated or lost. The sidecar also records what identifies the
+  run (input size and content hashes, formats, text column, model), and resume
+  refuses when any of it changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from classifier.batch_io import (
+    CsvFormatter,
+    InputReader,
+    InputRow,
+    JsonlFormatter,
+    field_names,
+    is_stdin,
+    iter_input_rows,
+    resolve_output_format,
+)
+from classifier.errors import ConfigError, DataError, StanceError
+
+__all__ = [
+    "BatchInterrupted",
+    "BatchSummary",
+    "InputRow",
+    "OutputExistsError",
+    "ResumeError",
+    "iter_input_rows",
+    "run_batch",
+]
+
+SIDECAR_VERSION = 1
+#: JSONL -> CSV: the CSV columns are the fields seen in the first rows, read up to these limits
+HEADER_SCAN_ROWS = 1000
+HEADER_SCAN_CHARS = 16 * 2**20
+MAX_ERROR_EXAMPLES = 20
+_FINGERPRINT_BYTES = 2**20
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+class BatchInterrupted(StanceError):
+    """Ctrl-C during a run: the rows written so far are kept for ``resume=True``."""
+
+    def __init__(self, rows_done: int, resume_hint: str, partial_path: Path | None = None):
+        self.rows_done = rows_done
+        self.resume_hint = resume_hint
+        self.partial_path = partial_path
+        super().__init__(f"interrupted after {rows_done} rows. {resume_hint}")
+
+
+class ResumeError(StanceError):
+    """``resume=True`` cannot continue: the partial output belongs to another input, model or options."""
+
+
+class OutputExistsError(StanceError):
+    """Refusing to replace a finished output file without ``overwrite=True`` (``--force``)."""
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a run did. ``read == classified + failed``, counting rows written before a resume too."""
+
+    input_path: str
+    output_path: str
+    input_format: str
+    output_format: str
+    read: int
+    classified: int
+    failed: int
+    elapsed: float
+    resumed_rows: int = 0
+    #: the first few error messages, e.g. "line 7: invalid JSON: Expecting value at column 1"
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def describe(self) -> str:
+        """A one-line account for the CLI to print."""
+        if self.read == 0:
+            return f"{self.input_path}: no rows to classify (the input is empty); wrote an empty {self.output_path}"
+        rate = (self.read - self.resumed_rows) / self.elapsed if self.elapsed > 0 else 0.0
+        text = (
+            f"read {self.read} rows from {self.input_path}: {self.classified} classified, {self.failed} failed; "
+            f"wrote {self.output_path} in {self.elapsed:.1f} s ({rate:.0f} rows/s)"
+        )
+        if self.resumed_rows:
+            text += f", resuming after row {self.resumed_rows}"
+        if self.errors:
+            text += f". First error: {self.errors[0]}"
+        return text
+
+
+@dataclass(frozen=True)
+class _Done:
+    """Rows and bytes in the output so far; saved in the sidecar after every chunk."""
+
+    rows: int = 0
+    bytes: int = 0
+    classified: int = 0
+    failed: int = 0
+    errors: tuple[str, ...] = ()
+
+    def after(self, rows: list[InputRow], results: list[dict | None], n_bytes: int) -> _Done:
+        errors = list(self.errors)
+        failed = 0
+        for row, result in zip(rows, results, strict=True):
+            if result is None or "error" in result:
+                failed += 1
+                if len(errors) < MAX_ERROR_EXAMPLES:
+                    errors.append(row.error or f"row {row.number}: {result and result['error']}")
+        return _Done(
+            self.rows + len(rows),
+            self.bytes + n_bytes,
+            self.classified + len(rows) - failed,
+            self.failed + failed,
+            tuple(errors),
+        )
+
+
+class _PartialFile:
+    """``<output>.partial`` and its sidecar; ``commit`` moves the finished file onto ``<output>``."""
+
+    resumable = True
+
+    def __init__(self, target: Path):
+        self.target = target
+        self.partial = target.with_name(target.name + ".partial")
+        self.sidecar = target.with_name(target.name + ".partial.json")
+        self.handle: BinaryIO | None = None
+        self.run: dict = {}
+        self.done = _Done()
+
+    def load(self) -> dict | None:
+        if not self.sidecar.exists():
+            return None
+        try:
+            saved = json.loads(self.sidecar.read_text(encoding="utf-8"))
+            if saved.get("version") != SIDECAR_VERSION:
+                raise ValueError(f"sidecar version {saved.get('version')!r}")
+            saved["done"] = _Done(**{**saved["done"], "errors": tuple(saved["done"]["errors"])})
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ResumeError(
+                f"{self.sidecar}: unreadable progress record ({exc}); run again without resume to start over"
+            ) from exc
+        return saved
+
+    def open(self, run: dict, done: _Done | None) -> None:
+        """Start a fresh partial file, or reopen one cut back to the last recorded chunk."""
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.run = run
+        if done is None:  # the record first: a partial file never exists without one
+            self.done = _Done()
+            self._save()
+            self.handle = open(self.partial, "wb")  # noqa: SIM115 - held open across chunks, closed by close()
+            return
+        self.handle = open(self.partial, "r+b")  # noqa: SIM115
+        self.handle.truncate(done.bytes)
+        self.handle.seek(done.bytes)
+        self.done = done
+
+    def write(self, data: bytes, done: _Done) -> None:
+        if self.handle is None:
+            raise RuntimeError("write() before open()")
+        self.handle.write(data)
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.done = done
+        self._save()
+
+    def _save(self) -> None:
+        record = {"version": SIDECAR_VERSION, "output": str(self.target), "run": self.run, "done": asdict(self.done)}
+        tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
+        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, self.sidecar)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def commit(self) -> None:
+        self.close()
+        os.replace(self.partial, self.target)
+        self.sidecar.unlink(missing_ok=True)
+
+
+class _StdoutSink:
+    """Results straight to stdout: nothing to rename, nothing to resume."""
+
+    resumable = False
+
+    def __init__(self):
+        self.done = _Done()
+        self.partial = None
+
+    def open(self, run: dict, done: _Done | None) -> None:
+        self.done = _Done()
+
+    def write(self, data: bytes, done: _Done) -> None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        self.done = done
+
+    def close(self) -> None:
+        sys.stdout.buffer.flush()
+
+    commit = close
+
+
+def _input_fingerprint(path: Path) -> dict:
+    """Size plus hashes of the first and last MiB: cheap, and catches edits, appends and swaps."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = hashlib.sha256(fh.read(_FINGERPRINT_BYTES)).hexdigest()
+            fh.seek(max(0, size - _FINGERPRINT_BYTES))
+            tail = hashlib.sha256(fh.read(_FINGERPRINT_BYTES)).hexdigest()
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    return {"size": size, "head_sha256": head, "tail_sha256": tail}
+
+
+def _model_fingerprint(predictor) -> str:
+    metadata = getattr(predictor, "metadata", None) or {}
+    return hashlib.sha256(json.dumps(metadata, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+_RUN_FIELDS = {
+    "input": "the input path",
+    "input_fingerprint": "the input file's size or content",
+    "input_format": "the input format",
+    "output_format": "the output format",
+    "text_column": "the text column",
+    "columns": "the CSV columns",
+    "model": "the model",
+}
+
+
+def _check_resume(sink: _PartialFile, run: dict) -> _Done | None:
+    """Where to continue from, or None when there is nothing to resume (start afresh)."""
+    saved = sink.load()
+    if saved is None:
+        if sink.partial.exists():
+            raise ResumeError(
+                f"{sink.partial} exists but {sink.sidecar.name} (its progress record) does not, so "
+                "it is unknown how much of it is complete; run again without resume to start over"
+            )
+        return None
+    changed = [desc for key, desc in _RUN_FIELDS.items() if saved["run"].get(key) != run.get(key)]
+    if changed:
+        raise ResumeError(
+            f"cannot resume {sink.partial}: {', '.join(changed)} changed since it was written; "
+            "run again without resume to start over"
+        )
+    done: _Done = saved["done"]
+    if done.bytes == 0 and not sink.partial.exists():  # stopped before the partial file was created
+        return None
+    size = sink.partial.stat().st_size if sink.partial.exists() else -1
+    if size < done.bytes:
+        raise ResumeError(
+            f"{sink.partial} is {max(size, 0)} bytes but {done.bytes} were recorded as written; "
+            "run again without resume to start over"
+        )
+    return done
+
+
+def _model_text(text: str) -> str:
+    """Lone surrogates (from ``\\ud800``-style JSON escapes) replaced: tokenizers reject them."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _classify(predictor, rows: list[InputRow]) -> list[dict | None]:
+    """One result per row; None for rows the reader already marked as errors."""
+    todo = [i for i, row in enumerate(rows) if row.error is None and row.text is not None]
+    results: list[dict | None] = [None] * len(rows)
+    if todo:
+        texts = [_model_text(rows[i].text or "") for i in todo]
+        found = predictor.classify(texts, [str(rows[i].id) for i in todo])
+        for i, result in zip(todo, found, strict=True):
+            results[i] = result
+    return results
+
+
+def _chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> list[InputRow]:
+    """The first row (so file-level errors and the CSV header come before any output), or for JSONL -> CSV
+    the first rows up to the scan limits, whose fields become the CSV columns."""
+    head = list(itertools.islice(rows, 1))
+    if reader.format != "jsonl" or output_format != "csv":
+        return head
+    chars = sum(len(r.text or "") for r in head)
+    for row in rows:
+        head.append(row)
+        chars += len(row.text or "")
+        if len(head) >= HEADER_SCAN_ROWS or chars >= HEADER_SCAN_CHARS:
+            break
+    return head
+
+
+def _formatter(output_format: str, reader: InputReader, head: list[InputRow]) -> JsonlFormatter | CsvFormatter:
+    if output_format == "jsonl":
+        return JsonlFormatter()
+    if reader.format == "jsonl":
+        return CsvFormatter(field_names(head), other_fields=True)
+    return CsvFormatter(reader.columns or [])
+
+
+def _count_rows(path: Path, input_format: str) -> int | None:
+    """Rows in the file for the progress bar: exact for text and JSONL, an upper bound for CSV."""
+    if path.suffix.lower() == ".gz":
+        return None
+    lines, last = 0, b""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    lines += bool(last) and last != b"\n"
+    return max(0, lines - 1) if input_format in ("csv", "tsv") else lines
+
+
+def _skip(rows: Iterator[InputRow], n: int, input_name: str) -> None:
+    skipped = sum(1 for _ in itertools.islice(rows, n))
+    if skipped < n:
+        raise ResumeError(f"{input_name} has {skipped} rows but {n} were already written; run again without resume")
+
+
+def _progress_bar(enabled: bool, total: int | None, initial: int):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="stmt", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+
+
+def _prepare_target(input_path: str | Path, output_path: str | Path, *, resume: bool, overwrite: bool):
+    """The sink to write to, after refusing what would lose data."""
+    if is_stdin(output_path):
+        if resume:
+            raise ResumeError("output to stdout cannot be resumed; write to a file to use resume")
+        return _StdoutSink()
+    target = Path(output_path)
+    if target.is_dir():
+        raise ConfigError(f"{target} is a directory; give an output file name")
+    if not is_stdin(input_path) and target.resolve() == Path(input_path).resolve():
+        raise ConfigError(f"{target}: the output file would replace the input file")
+    if target.exists() and not overwrite:
+        raise OutputExistsError(f"{target} already exists; pass overwrite=True (--force) to replace it")
+    if resume and is_stdin(input_path):
+        raise ResumeError("a run that reads stdin cannot be resumed; give an input file to use resume")
+    return _PartialFile(target)
+
+
+def run_batch(
+    predictor,
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    text_column: str = "text",
+    resume: bool = False,
+    overwrite: bool = False,
+    batch_size: int = 256,
+    progress: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> BatchSummary:
+    """Classify every row of ``input_path`` into ``output_path`` (``-`` for stdin/stdout), streaming.
+
+    Formats come from the extensions unless given (``batch_io`` documents the
+    row rules). ``progress`` draws a tqdm bar on stderr; ``on_progress(rows_done,
+    total_or_None)`` is called after every chunk. Raises ``OutputExistsError``
+    for an existing output without ``overwrite``, ``ResumeError`` when a resume
+    does not match the partial output, ``DataError`` for an unreadable input,
+    and ``BatchInterrupted`` on Ctrl-C, leaving the partial output for
+    ``resume=True``. Any other exception also leaves the partial output.
+    """
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+    started = time.monotonic()
+    sink = _prepare_target(input_path, output_path, resume=resume, overwrite=overwrite)
+    reader = InputReader(input_path, input_format, text_column)
+    out_format = resolve_output_format(output_path, output_format)
+    from_file = not is_stdin(input_path)
+    fingerprint = _input_fingerprint(Path(input_path)) if from_file else None
+    rows = iter(reader)
+    head = _head(rows, reader, out_format)
+    formatter = _formatter(out_format, reader, head)
+    run = {
+        "input": str(Path(input_path).resolve()) if from_file else "-",
+        "input_fingerprint": fingerprint,
+        "input_format": reader.format,
+        "output_format": out_format,
+        "text_column": text_column,
+        "columns": getattr(formatter, "columns", None),
+        "model": _model_fingerprint(predictor),
+    }
+    resumed = _check_resume(sink, run) if resume and isinstance(sink, _PartialFile) else None
+    rows = itertools.chain(head, rows)
+    if resumed is not None:
+        _skip(rows, resumed.rows, reader.name)
+    total = _count_rows(Path(input_path), reader.format or "text") if from_file and (progress or on_progress) else None
+    sink.open(run, resumed)
+    if resumed is None:
+        header = formatter.header()
+        sink.write(header, _Done(bytes=len(header)))
+    bar = _progress_bar(progress, total, sink.done.rows)
+    try:
+        for chunk in _chunks(rows, batch_size):
+            results = _classify(predictor, chunk)
+            data = formatter.format(chunk, results)
+            sink.write(data, sink.done.after(chunk, results, len(data)))
+            if bar is not None:
+                bar.update(len(chunk))
+            if on_progress is not None:
+                on_progress(sink.done.rows, total)
+    except KeyboardInterrupt as exc:
+        sink.close()
+        hint = (
+            f"Run again with resume=True (--resume) to continue after row {sink.done.rows}; "
+            f"the rows so far are in {sink.partial}."
+            if sink.resumable and from_file
+            else "A run that reads stdin or writes stdout cannot be resumed."
+        )
+        raise BatchInterrupted(sink.done.rows, hint, sink.partial) from exc
+    except BaseException:
+        sink.close()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    sink.commit()
+    done = sink.done
+    return BatchSummary(
+        input_path=reader.name,
+        output_path="-" if not isinstance(sink, _PartialFile) else str(sink.target),
+        input_format=reader.format or "text",
+        output_format=out_format,
+        read=done.rows,
+        classified=done.classified,
+        failed=done.failed,
+        elapsed=time.monotonic() - started,
+        resumed_rows=resumed.rows if resumed else 0,
+        errors=done.errors,
+    )

@@ -1,0 +1,470 @@
+"""Reading statements from JSONL, CSV or text files, and writing results as JSONL or CSV.
+
+Readers turn every input row into exactly one ``InputRow``, in order, so that
+output row *n* always answers input row *n*. A row that cannot be classified
+(invalid JSON, invalid UTF-8, a missing or empty text, a CSV record with the
+wrong number of fields) is not skipped: it carries an ``error`` that names its
+line, and the batch run writes it out as an error row. Only problems that make
+the whole file unreadable (missing file, no text column, UTF-16, a JSON array)
+raise ``DataError``, before any row is produced.
+
+Input is read as bytes and decoded line by line, so one bad byte spoils one
+row, not the run, and line numbers mean what an editor shows.
+
+Rules, so every format behaves the same way:
+
+- A line is ended by ``\\n``; a ``\\r`` before it (CRLF) and a UTF-8 byte-order
+  mark at the start of the file are dropped. A last line without a line ending
+  is still a row.
+- Text files: one statement per line; a blank or whitespace-only line is a row
+  with the error "empty text", so row numbers equal line numbers.
+- JSONL: a blank line is a row with the error "empty line", for the same reason.
+- CSV: the first record is the header; a quoted field may span lines (the row
+  is one record); a blank line is a row with the error "empty line".
+- stdin (``-``) or a stream with no format given is read as JSONL when its first
+  line starts with ``{``, otherwise as text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gzip
+import io
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from classifier.errors import ConfigError, DataError
+from classifier.schema import STANCES, TONES
+
+INPUT_FORMATS = ("jsonl", "csv", "tsv", "text")
+OUTPUT_FORMATS = ("jsonl", "csv")
+_ALIASES = {"json": "jsonl", "ndjson": "jsonl", "txt": "text"}
+_EXTENSIONS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: csv refuses fields over 128 KiB by default; a book-length statement is a valid row
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+Source = str | Path | BinaryIO
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input row: ``text`` to classify, or ``error`` saying why it cannot be.
+
+    ``number`` is 1-based and counts rows (records), blank and broken ones
+    included. ``fields`` are the row's own fields, carried to the output
+    unchanged (for a text file: ``{"text": line}``).
+    """
+
+    number: int
+    text: str | None
+    fields: dict = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def id(self) -> object:
+        """The input's ``id`` when it has a non-empty one, else the row number."""
+        value = self.fields.get("id")
+        return self.number if value is None or value == "" else value
+
+
+def is_stdin(source: object) -> bool:
+    return isinstance(source, str | Path) and str(source) == "-"
+
+
+def _normalise_format(name: str, allowed: Sequence[str]) -> str:
+    fmt = _ALIASES.get(name.lower(), name.lower())
+    if fmt not in allowed:
+        raise ConfigError(f"unknown format {name!r}; choose one of: {', '.join(allowed)}")
+    return fmt
+
+
+def _suffix(path: Path) -> str:
+    """The extension that names the format, looking through a ``.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def resolve_input_format(source: Source, input_format: str | None) -> str | None:
+    """The explicit format, else one from the file extension (unknown: text); None for streams (sniffed)."""
+    if input_format:
+        return _normalise_format(input_format, INPUT_FORMATS)
+    if not isinstance(source, str | Path) or is_stdin(source):
+        return None
+    return _EXTENSIONS.get(_suffix(Path(source)), "text")
+
+
+def resolve_output_format(target: str | Path, output_format: str | None) -> str:
+    """The explicit format, else ``csv`` for a .csv name and JSONL for anything else (stdout too)."""
+    if output_format:
+        return _normalise_format(output_format, OUTPUT_FORMATS)
+    return "csv" if not is_stdin(target) and _suffix(Path(target)) == ".csv" else "jsonl"
+
+
+# -- reading ------------------------------------------------------------------
+
+
+class InputReader:
+    """The rows of one input, read lazily; iterate it once.
+
+    ``format`` is resolved at construction for files and on the first line for
+    streams; ``columns`` (the CSV header, or ``["text"]`` for text files) is
+    known once iteration has started, so a writer can build its header.
+    """
+
+    def __init__(self, source: Source, input_format: str | None = None, text_column: str = "text"):
+        self.source = source
+        self.text_column = text_column
+        self.format = resolve_input_format(source, input_format)
+        self.columns: list[str] | None = None
+        self.name = "<stdin>" if is_stdin(source) else str(source) if isinstance(source, str | Path) else "<stream>"
+
+    def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
+        if is_stdin(self.source):
+            return contextlib.nullcontext(sys.stdin.buffer)
+        if not isinstance(self.source, str | Path):
+            return contextlib.nullcontext(self.source)
+        path = Path(self.source)
+        try:
+            return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+        except FileNotFoundError as exc:
+            raise DataError(f"{path}: file not found") from exc
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+    def __iter__(self) -> Iterator[InputRow]:
+        with self._open() as stream:
+            lines = _lines(stream, self.name)
+            first = next(lines, None)
+            if self.format is None:  # a stream: sniff its first line (an empty stream reads as text)
+                self.format = "jsonl" if first is not None and first[1].lstrip().startswith(b"{") else "text"
+            if first is None:
+                self.columns = {"text": ["text"], "jsonl": None}.get(self.format, [])
+                return
+            lines = itertools.chain([first], lines)
+            if self.format == "jsonl":
+                if first[1].lstrip().startswith(b"["):
+                    raise DataError(
+                        f"{self.name}: line 1: this looks like a JSON array, not JSON Lines "
+                        "(one object per line); convert it first, e.g. `jq -c '.[]'`"
+                    )
+                yield from _jsonl_rows(lines, self.text_column)
+            elif self.format == "text":
+                self.columns = ["text"]
+                yield from _text_rows(lines)
+            else:
+                yield from self._csv_rows(lines)
+
+    def _csv_rows(self, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[InputRow]:
+        old_limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+        try:
+            yield from _csv_rows(self, lines)
+        finally:
+            csv.field_size_limit(old_limit)
+
+
+def iter_input_rows(source: Source, input_format: str | None = None, text_column: str = "text") -> Iterator[InputRow]:
+    """Every row of ``source`` (a path, ``-`` for stdin, or a binary stream), lazily and in order.
+
+    Raises ``DataError`` only for a file that cannot be read at all; a bad row
+    becomes an ``InputRow`` with ``error`` set.
+    """
+    return iter(InputReader(source, input_format, text_column))
+
+
+def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes without the line ending, whether it had one)."""
+    try:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1:
+                if raw.startswith(_UTF16_BOMS):
+                    raise DataError(
+                        f"{name}: the file is UTF-16 (it starts with a UTF-16 byte-order mark); "
+                        "save it as UTF-8 and try again"
+                    )
+                raw = raw.removeprefix(_UTF8_BOM)
+            ended = raw.endswith(b"\n")
+            if ended:
+                raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+            yield number, raw, ended
+    except (OSError, EOFError) as exc:  # a corrupt or truncated .gz surfaces while reading
+        raise DataError(f"{name}: cannot read: {exc}") from exc
+
+
+def _decode(raw: bytes, where: str) -> tuple[str | None, str | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"{where}: invalid UTF-8 ({exc.reason} at byte {exc.start + 1})"
+
+
+def _visible(raw: bytes) -> str:
+    """Undecodable bytes shown as ``\\xNN`` so an error row still points at its content."""
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _text_rows(lines: Iterable[tuple[int, bytes, bool]]) -> Iterator[InputRow]:
+    for number, raw, _ in lines:
+        text, error = _decode(raw, f"line {number}")
+        if text is None:
+            yield InputRow(number, None, {"text": _visible(raw)}, error)
+        elif not text.strip():
+            yield InputRow(number, None, {"text": text}, f"line {number}: empty text")
+        else:
+            yield InputRow(number, text, {"text": text})
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _salvage_fields(raw: bytes) -> dict:
+    """The fields of a JSON line with bad bytes, read with U+FFFD in their place, so its error row keeps its id."""
+    try:
+        record = json.loads(raw.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _jsonl_rows(lines: Iterable[tuple[int, bytes, bool]], text_column: str) -> Iterator[InputRow]:
+    for number, raw, ended in lines:
+        where = f"line {number}"
+        line, error = _decode(raw, where)
+        if line is None:
+            yield InputRow(number, None, _salvage_fields(raw), error)
+            continue
+        if not line.strip():
+            yield InputRow(number, None, {}, f"{where}: empty line")
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            hint = "" if ended else " (the last line has no line ending: the file may be truncated)"
+            at = "" if exc.msg.endswith(" at") else " at"  # "Unterminated string starting at"
+            yield InputRow(number, None, {}, f"{where}: invalid JSON: {exc.msg}{at} column {exc.colno}{hint}")
+            continue
+        except RecursionError:
+            yield InputRow(number, None, {}, f"{where}: invalid JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # e.g. an integer longer than Python converts
+            yield InputRow(number, None, {}, f"{where}: invalid JSON: {exc}")
+            continue
+        if not isinstance(record, dict):
+            kind = _JSON_TYPES.get(type(record), "null")
+            yield InputRow(number, None, {}, f"{where}: expected a JSON object, got {kind}")
+            continue
+        text = record.get(text_column)
+        if text_column not in record:
+            yield InputRow(number, None, record, f"{where}: no {text_column!r} field")
+        elif not isinstance(text, str):
+            kind = _JSON_TYPES.get(type(text), "null")
+            yield InputRow(number, None, record, f"{where}: {text_column!r} must be a string, got {kind}")
+        elif not text.strip():
+            yield InputRow(number, None, record, f"{where}: empty text")
+        else:
+            yield InputRow(number, text, record)
+
+
+def _has_bad_bytes(value: str) -> bool:
+    """Whether a field decoded with ``surrogateescape`` held bytes that are not UTF-8."""
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _csv_header(reader: Iterator[list[str]], name: str, text_column: str) -> list[str] | None:
+    for header in reader:
+        if not header:  # blank lines before the header
+            continue
+        if any(_has_bad_bytes(h) for h in header):
+            raise DataError(f"{name}: the header is not valid UTF-8")
+        duplicates = sorted({h for h in header if header.count(h) > 1})
+        if duplicates:
+            raise DataError(f"{name}: duplicate column name(s) in the header: {', '.join(map(repr, duplicates))}")
+        if text_column not in header:
+            raise DataError(
+                f"{name}: no {text_column!r} column; the columns are {', '.join(map(repr, header))} "
+                "(choose one with --text-column)"
+            )
+        return header
+    return None
+
+
+def _csv_rows(source: InputReader, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[InputRow]:
+    decoded = (raw.decode("utf-8", "surrogateescape") + ("\n" if ended else "") for _, raw, ended in lines)
+    reader = csv.reader(decoded, delimiter=_DELIMITERS[source.format or "csv"])
+    header = _csv_header(reader, source.name, source.text_column)
+    source.columns = header or []
+    if header is None:
+        return
+    column = source.text_column
+    for number in itertools.count(1):
+        start = reader.line_num + 1
+        where = f"line {start}"
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield InputRow(number, None, {}, f"{where}: malformed CSV: {exc}")
+            continue
+        if not values:
+            yield InputRow(number, None, {}, f"{where}: empty line")
+        elif any(_has_bad_bytes(v) for v in values):
+            shown = [_visible(v.encode("utf-8", "surrogateescape")) for v in values]
+            yield InputRow(number, None, dict(zip(header, shown, strict=False)), f"{where}: invalid UTF-8")
+        elif len(values) != len(header):
+            fields = dict(zip(header, values, strict=False))
+            problem = f"no {column!r} value" if column not in fields else "wrong number of fields"
+            yield InputRow(
+                number,
+                None,
+                fields,
+                f"{where}: {problem}: the row has {len(values)} fields, the header has {len(header)}",
+            )
+        else:
+            fields = dict(zip(header, values, strict=True))
+            if not fields[column].strip():
+                yield InputRow(number, None, fields, f"{where}: empty text")
+            else:
+                yield InputRow(number, fields[column], fields)
+
+
+# -- writing ------------------------------------------------------------------
+
+#: fields the classifier adds to a JSONL row; an input field of the same name is kept as ``input_<name>``
+RESULT_FIELDS = ("stances", "stance_scores", "tone", "tone_scores", "warnings", "error")
+#: result columns of a CSV row, in the order ``classifier.output`` prints them
+RESULT_COLUMNS = (
+    "stances",
+    "primary_stance",
+    "tone",
+    "warnings",
+    "error",
+    *(f"score_{s}" for s in STANCES),
+    *(f"tone_{t}" for t in TONES),
+)
+#: CSV column for JSONL fields first seen after the header was written
+OTHER_FIELDS = "other_fields"
+WARNING_SEPARATOR = " | "  # warnings themselves contain ';'
+
+
+def _free_name(name: str, taken: Iterable[str]) -> str:
+    taken = set(taken)
+    while name in taken:
+        name = f"input_{name}"
+    return name
+
+
+def output_record(row: InputRow, result: dict | None) -> dict:
+    """One JSONL output object: ``id`` first, the input fields, then the result or the error."""
+    record: dict = {"id": row.id}
+    for key, value in row.fields.items():
+        if key != "id":
+            record[_free_name(key, RESULT_FIELDS) if key in RESULT_FIELDS else key] = value
+    if result is None or "error" in result:
+        record["error"] = row.error if result is None else f"row {row.number}: {result['error']}"
+        return record
+    for key in ("stances", "stance_scores", "tone", "tone_scores"):
+        record[key] = result[key]
+    if result.get("warnings"):
+        record["warnings"] = result["warnings"]
+    return record
+
+
+class JsonlFormatter:
+    """Result rows as JSON Lines (UTF-8, one object per line)."""
+
+    def header(self) -> bytes:
+        return b""
+
+    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
+        out = []
+        for row, result in zip(rows, results, strict=True):
+            record = output_record(row, result)
+            line = json.dumps(record, ensure_ascii=False)
+            try:
+                out.append(line.encode("utf-8"))
+            except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped
+                out.append(json.dumps(record).encode("ascii"))
+        return b"".join(line + b"\n" for line in out)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class CsvFormatter:
+    """Result rows as CSV: ``id``, the input columns, then ``RESULT_COLUMNS``.
+
+    ``input_columns`` is fixed before the first row is written (the CSV header,
+    or the JSONL fields seen in the first rows); with ``other_fields`` the
+    fields of later JSONL rows that are not in it go into one JSON column, so
+    nothing is dropped.
+    """
+
+    def __init__(self, input_columns: Sequence[str], *, other_fields: bool = False):
+        self.input_columns = [c for c in input_columns if c != "id"]
+        self.other_fields = other_fields
+        reserved = {"id", *RESULT_COLUMNS, *([OTHER_FIELDS] if other_fields else [])}
+        self.names = {c: _free_name(c, reserved) for c in self.input_columns}
+        self.columns = ["id", *self.names.values(), *([OTHER_FIELDS] if other_fields else []), *RESULT_COLUMNS]
+
+    def _line(self, values: list[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(values)
+        return buffer.getvalue()
+
+    def header(self) -> bytes:
+        return self._line(self.columns).encode("utf-8", "backslashreplace")
+
+    def row(self, row: InputRow, result: dict | None) -> list[str]:
+        values = [_cell(row.id), *(_cell(row.fields.get(c)) for c in self.input_columns)]
+        if self.other_fields:
+            known = {"id", *self.input_columns}
+            extra = {k: v for k, v in row.fields.items() if k not in known}
+            values.append(json.dumps(extra, ensure_ascii=False) if extra else "")
+        if result is None or "error" in result:
+            error = row.error if result is None else f"row {row.number}: {result['error']}"
+            return [*values, "", "", "", "", error or "", *([""] * (len(STANCES) + len(TONES)))]
+        return [
+            *values,
+            ";".join(result["stances"]),
+            result["stances"][0],
+            result["tone"],
+            WARNING_SEPARATOR.join(result.get("warnings", [])),
+            "",
+            *(str(result["stance_scores"][s]) for s in STANCES),
+            *(str(result["tone_scores"][t]) for t in TONES),
+        ]
+
+    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        for row, result in zip(rows, results, strict=True):
+            writer.writerow(self.row(row, result))
+        return buffer.getvalue().encode("utf-8", "backslashreplace")
+
+
+def field_names(rows: Iterable[InputRow]) -> list[str]:
+    """Field names in first-seen order (the CSV columns for JSONL input)."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row.fields))
+    return list(seen)

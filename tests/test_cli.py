@@ -1,0 +1,118 @@
+"""The CLI through its real entry points: CliRunner for most, one subprocess for ``python -m``."""
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from classifier.cli import cli
+from tests.conftest import write_jsonl
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def test_train_writes_a_model_and_refuses_to_overwrite(tmp_path, mini_corpus):
+    out = tmp_path / "m"
+    result = run("train", "--model", "tfidf", "--data", mini_corpus, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out} (train 32, validation 8;" in result.stdout
+    again = run("train", "--data", mini_corpus, "--out", out)
+    assert again.exit_code == 2
+    assert again.stderr.strip() == f"error: {out} already exists; pass --force to overwrite it."
+    assert run("train", "--data", mini_corpus, "--out", out, "--force").exit_code == 0
+
+
+def test_train_on_bad_data_names_file_line_and_field_and_writes_nothing(tmp_path):
+    bad = write_jsonl(tmp_path / "bad.jsonl", ['{"text": "x", "stances": ["threat"], "tone": "measured"}'])
+    result = run("train", "--data", bad, "--out", tmp_path / "m")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(f"error: {bad}:1: stances: unknown stance 'threat'; valid")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_classify_json_output_has_every_field_and_keeps_empty_rows_in_place(tfidf_model_dir):
+    result = run("classify", "--model", tfidf_model_dir, "--format", "json",
+                 "We strongly condemn this crime.", "   ", "The minister will visit Oman.")
+    assert result.exit_code == 2  # one statement could not be classified
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[1] == {"id": "2", "text": "   ", "error": "empty text: nothing to classify"}
+    first = rows[0]
+    assert set(first) == {"id", "text", "stances", "stance_scores", "tone", "tone_scores"}
+    assert len(first["stance_scores"]) == 8 and len(first["tone_scores"]) == 5
+    scores = [first["stance_scores"][s] for s in first["stances"]]
+    assert scores == sorted(scores, reverse=True)
+    assert "1 statement(s) could not be classified" in result.stderr
+
+
+def test_classify_table_and_csv(tfidf_model_dir):
+    table = run("classify", "--model", tfidf_model_dir, "--format", "table", "We condemn the attack.")
+    assert table.exit_code == 0 and "stance:" in table.stdout and "tone:" in table.stdout
+    csv_out = run("classify", "--model", tfidf_model_dir, "--format", "csv", "We condemn the attack.")
+    header, row = csv_out.stdout.strip().splitlines()
+    assert header.startswith("id,text,stances,primary_stance,tone,warnings,error,score_retaliation_vow")
+    assert row.startswith("1,We condemn the attack.,")
+
+
+def test_classify_without_a_model_trains_the_default_first(tmp_path, monkeypatch, mini_corpus):
+    import classifier.paths
+
+    monkeypatch.setattr(classifier.paths, "DEFAULT_DATA", mini_corpus)
+    result = run("classify", "--format", "jsonl", "Our hearts are with the people of Gaza.")
+    assert result.exit_code == 0, result.output
+    assert "no trained model found: training the TF-IDF baseline" in result.stderr
+    assert (tmp_path / "models" / "tfidf" / "model.json").is_file()
+    second = run("classify", "--format", "jsonl", "Our hearts are with the people of Gaza.")
+    assert "training" not in second.stderr and second.stdout == result.stdout
+
+
+def test_user_errors_exit_2_with_one_line(tmp_path, tfidf_model_dir):
+    missing = run("classify", "--model", tmp_path / "none", "hello")
+    assert missing.exit_code == 2
+    assert missing.stderr.count("\n") == 1 and "no such model directory" in missing.stderr
+    both = run("classify", "--model", tfidf_model_dir, "--input", "x.txt", "text")
+    assert both.exit_code == 2 and "not both" in both.stderr
+    assert run("train", "--model", "bert").exit_code == 2
+
+
+def test_unexpected_errors_exit_1_without_traceback(monkeypatch, tfidf_model_dir):
+    from classifier.predictor import Predictor
+
+    def boom(self, texts, ids=None):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Predictor, "classify", boom)
+    result = run("classify", "--model", tfidf_model_dir, "hello")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: unexpected RuntimeError: disk on fire "
+                                     "(set STANCE_DEBUG=1 for the traceback)")
+
+
+def test_python_dash_m_entry_point(tfidf_model_dir):
+    out = subprocess.run([sys.executable, "-m", "classifier", "classify", "--model", str(tfidf_model_dir),
+                          "--format", "jsonl", "We urge the Security Council to act."],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["id"] == "1"
+
+
+def test_data_check_and_stats(tmp_path, mini_corpus):
+    check = run("data", "check", mini_corpus)
+    assert check.exit_code == 0 and check.stdout.strip().endswith("OK")
+    dup = write_jsonl(tmp_path / "dup.jsonl", [
+        {"id": "a", "text": "We condemn the attack on the consulate in Damascus.", "stances": ["condemnation"],
+         "tone": "measured", "split": "train"},
+        {"id": "b", "text": "We condemn the attack on the consulate in Damascus!", "stances": ["condemnation"],
+         "tone": "measured", "split": "test"},
+    ])
+    failed = run("data", "check", dup)
+    assert failed.exit_code == 2
+    assert "near duplicates across splits: 1" in failed.stdout and "ACROSS SPLITS: a (line 1, train)" in failed.stdout
+    stats = run("data", "stats", "--json", mini_corpus)
+    counts = json.loads(stats.stdout)
+    assert counts["n"] == 40 and counts["split"] == {"train": 32, "validation": 8, "test": 0}
+    assert counts["stance_primary"]["neutral"] == 5

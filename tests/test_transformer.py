@@ -1,0 +1,87 @@
+"""The fine-tuned transformer, with a tiny BERT built in the test (seconds, offline)."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from classifier.config import TransformerConfig  # noqa: E402
+from classifier.predictor import Predictor  # noqa: E402
+from tests.conftest import MINI  # noqa: E402
+
+pytestmark = pytest.mark.torch
+TEXTS = [t for t, _, _ in MINI]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, mini_corpus):
+    from tests.tiny_bert import build_tiny_bert
+    from training.pipeline import train_model
+
+    base = build_tiny_bert(tmp_path_factory.mktemp("tiny"))
+    config = TransformerConfig(epochs=3, max_length=24, window_stride=16, batch_size=8)
+    out = tmp_path_factory.mktemp("models") / "transformer"
+    return train_model("transformer", mini_corpus, out, config=config, base_model_path=str(base)).path
+
+
+def test_model_directory_holds_weights_tokenizer_onnx_card_and_metadata(trained):
+    names = {p.name for p in trained.iterdir()}
+    assert {"model.safetensors", "heads.safetensors", "config.json", "tokenizer.json", "model.onnx",
+            "model.json", "manifest.json", "README.md"} <= names
+    assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in names)
+    meta = json.loads((trained / "model.json").read_text())
+    assert meta["kind"] == "transformer" and meta["model_config"]["max_length"] == 24
+    check = meta["onnx"]["int8_check"]
+    assert meta["onnx"]["file"] == ("model.int8.onnx" if check["int8_passes"] else "model.onnx")
+    assert 0 <= check["label_agreement"] <= 1 and check["n"] == 8
+    config = json.loads((trained / "config.json").read_text())
+    assert config["stance_labels"][0] == "retaliation_vow" and config["tone_labels"][-1] == "conciliatory"
+    assert "Intended use and limits" in (trained / "README.md").read_text()
+
+
+def test_torch_reload_gives_identical_scores_and_onnx_agrees(trained):
+    from training.transformer_model import TransformerModel
+
+    meta = json.loads((trained / "model.json").read_text())
+    first = TransformerModel.load(trained, meta).predict_proba(TEXTS)
+    second = TransformerModel.load(trained, meta).predict_proba(TEXTS)
+    np.testing.assert_array_equal(first[0], second[0])
+    onnx_meta = dict(meta, onnx={"file": "model.onnx"})
+    from classifier.models.onnx_transformer import OnnxTransformerModel
+
+    onnx = OnnxTransformerModel.load(trained, onnx_meta).predict_proba(TEXTS)
+    np.testing.assert_allclose(first[0], onnx[0], atol=1e-5)
+    np.testing.assert_allclose(first[1], onnx[1], atol=1e-5)
+
+
+def test_long_statement_is_scored_by_windows_and_flagged(trained):
+    long_text = " ".join(TEXTS)  # far beyond the 24-token window
+    (result,) = Predictor.load(trained).classify([long_text])
+    assert any(w.startswith("long_text: longer than the model's 24-token window") for w in result["warnings"])
+    assert len(result["stance_scores"]) == 8
+
+
+def test_classifying_with_the_transformer_never_imports_torch(trained):
+    import subprocess
+    import sys
+
+    code = ("import sys; from classifier.predictor import Predictor; "
+            f"Predictor.load({str(trained)!r}).classify(['We condemn this.']); "
+            "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_classifies_with_the_transformer(trained):
+    from click.testing import CliRunner
+
+    from classifier.cli import cli
+
+    result = CliRunner().invoke(cli, ["classify", "--model", str(trained), "--format", "json",
+                                      "We will avenge the martyrs.", "The minister visits Oman."])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert all(set(r["tone_scores"]) == {"hostile", "defiant", "solemn", "measured", "conciliatory"} for r in rows)
