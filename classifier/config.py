@@ -69,8 +69,8 @@ class TfidfConfig(_Settings):
 @dataclass(frozen=True)
 class TransformerConfig(_Settings):
     base_model: str = ""  # empty: the packaged all-MiniLM-L6-v2
-    epochs: float = 6.0
-    learning_rate: float = 5e-5
+    epochs: float = 10.0
+    learning_rate: float = 8e-5
     head_learning_rate: float = 1e-3
     batch_size: int = 16
     max_length: int = 128

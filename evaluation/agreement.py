@@ -1,0 +1,85 @@
+"""Inter-annotator agreement: the ceiling we hold the models against.
+
+Krippendorff's alpha per stance label (each label a binary nominal decision),
+Cohen's kappa for tone, and the F1 of one annotator scored against the other.
+Run: ``python -m evaluation.agreement FIRST.jsonl SECOND.jsonl`` (rows matched by id).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from classifier.decision import stances_to_matrix, tones_to_indices
+from classifier.schema import STANCES, TONES
+
+
+def _read(path: Path) -> dict[str, dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {str(r["id"]): r for r in rows}
+
+
+def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score, f1_score
+
+    ids = [i for i in second if i in first]
+    a = stances_to_matrix([first[i]["stances"] for i in ids])
+    b = stances_to_matrix([second[i]["stances"] for i in ids])
+    ta, tb = tones_to_indices([first[i]["tone"] for i in ids]), tones_to_indices([second[i]["tone"] for i in ids])
+    alpha = {}
+    for j, label in enumerate(STANCES):
+        data = np.stack([a[:, j], b[:, j]]).astype(float)
+        alpha[label] = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")) \
+            if data.any() else None
+    return {
+        "n": len(ids),
+        "stance_alpha": alpha,
+        "stance_f1_b_vs_a": {"micro": float(f1_score(a, b, average="micro", zero_division=0)),
+                             "macro": float(f1_score(a, b, average="macro", zero_division=0))},
+        "stance_support": {label: {"first": int(a[:, j].sum()), "second": int(b[:, j].sum())}
+                           for j, label in enumerate(STANCES)},
+        "primary_agreement": float(np.mean([first[i]["stances"][0] == second[i]["stances"][0] for i in ids])),
+        "primary_in_other": float(np.mean([second[i]["stances"][0] in first[i]["stances"] for i in ids])),
+        "exact_stance_set": float(np.mean([set(first[i]["stances"]) == set(second[i]["stances"]) for i in ids])),
+        "tone_kappa": float(cohen_kappa_score(ta, tb)),
+        "tone_accuracy": float(np.mean(ta == tb)),
+        "tone_macro_f1_b_vs_a": float(f1_score(ta, tb, average="macro", labels=range(len(TONES)),
+                                               zero_division=0)),
+        "disagreements": [i for i in ids if set(first[i]["stances"]) != set(second[i]["stances"])
+                          or first[i]["tone"] != second[i]["tone"]],
+    }
+
+
+def render(result: dict) -> str:
+    lines = [f"Statements annotated twice: {result['n']}", "",
+             "| stance | Krippendorff's alpha | first annotator | second annotator |", "|---|---|---|---|"]
+    for label in STANCES:
+        a = result["stance_alpha"][label]
+        sup = result["stance_support"][label]
+        lines.append(f"| {label} | {a:.3f} | {sup['first']} | {sup['second']} |" if a is not None
+                     else f"| {label} | n/a | {sup['first']} | {sup['second']} |")
+    lines += ["",
+              f"- Stance F1 of the second annotator against the first: micro {result['stance_f1_b_vs_a']['micro']:.3f}, "
+              f"macro {result['stance_f1_b_vs_a']['macro']:.3f}",
+              f"- Same primary stance: {result['primary_agreement']:.1%}; second's primary among first's stances: "
+              f"{result['primary_in_other']:.1%}; identical stance sets: {result['exact_stance_set']:.1%}",
+              f"- Tone: Cohen's kappa {result['tone_kappa']:.3f}, raw agreement {result['tone_accuracy']:.1%}, "
+              f"macro-F1 {result['tone_macro_f1_b_vs_a']:.3f}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = argv if argv is not None else sys.argv[1:]
+    first, second = (_read(Path(p)) for p in argv[:2])
+    result = agreement(first, second)
+    print(render(result))
+    if len(argv) > 2:
+        Path(argv[2]).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
