@@ -26,8 +26,10 @@ def main() -> None:
     seconds = median_time(lambda: predictor.classify(texts))
     cold = cold_classify_seconds(args.model)
     print(f"model: {args.model}")
-    print(f"batch: {args.n} statements in {seconds:.2f} s (median of 3) = {args.n / seconds:,.0f} statements/s "
-          f"(target >= 2,000/s: {'PASS' if args.n / seconds >= 2000 else 'FAIL'})")
+    print(
+        f"batch: {args.n} statements in {seconds:.2f} s (median of 3) = {args.n / seconds:,.0f} statements/s "
+        f"(target >= 2,000/s: {'PASS' if args.n / seconds >= 2000 else 'FAIL'})"
+    )
     print(f"cold `stance classify` (median of 5): {cold:.2f} s (target < 2 s: {'PASS' if cold < 2 else 'FAIL'})")
 
 

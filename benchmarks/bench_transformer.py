@@ -40,25 +40,31 @@ def main() -> None:
         model, _ = _session(args.model, name)
         seconds = median_time(lambda model=model: model.predict_proba(texts))
         rate = args.n / seconds
-        print(f"{name:>16}: {rate:,.0f} statements/s on {args.n} statements, length-sorted batches "
-              f"(median of 3; target >= 200/s: {'PASS' if rate >= 200 else 'FAIL'})")
+        print(
+            f"{name:>16}: {rate:,.0f} statements/s on {args.n} statements, length-sorted batches "
+            f"(median of 3; target >= 200/s: {'PASS' if rate >= 200 else 'FAIL'})"
+        )
     if len(variants) == 2:
         from training.onnx_variant import compare_variants
 
         test = select_split(read_statements(paths.DEFAULT_DATA), "test")
-        cfg = meta["model_config"]
-        check = compare_variants(args.model, test, Calibration.from_dict(meta.get("calibration")),
-                                 meta["thresholds"], cfg["max_length"], cfg["window_stride"])
-        print(f"test split (n={check['n']}): fp32 stance macro-F1 {check['fp32']['stance_macro_f1']:.4f}, "
-              f"int8 {check['int8']['stance_macro_f1']:.4f}; tone macro-F1 fp32 {check['fp32']['tone_macro_f1']:.4f}, "
-              f"int8 {check['int8']['tone_macro_f1']:.4f}; label agreement {check['label_agreement']:.4f} "
-              f"-> int8 {'passes' if check['int8_passes'] else 'FAILS'} the 0.01 / 99% rule")
+        check = compare_variants(
+            args.model, test, Calibration.from_dict(meta.get("calibration")), meta["thresholds"], meta["model_config"]
+        )
+        print(
+            f"test split (n={check['n']}): fp32 stance macro-F1 {check['fp32']['stance_macro_f1']:.4f}, "
+            f"int8 {check['int8']['stance_macro_f1']:.4f}; tone macro-F1 fp32 {check['fp32']['tone_macro_f1']:.4f}, "
+            f"int8 {check['int8']['tone_macro_f1']:.4f}; label agreement {check['label_agreement']:.4f} "
+            f"-> int8 {'passes' if check['int8_passes'] else 'FAILS'} the 0.01 / 99% rule"
+        )
     cold = cold_classify_seconds(args.model)
     print(f"cold `stance classify` (median of 5): {cold:.2f} s (target < 1.5 s: {'PASS' if cold < 1.5 else 'FAIL'})")
     runtime = [h.get("train_runtime") for h in meta["training"].get("history", []) if "train_runtime" in h]
     if runtime:
-        print(f"training wall time (Trainer.train): {runtime[-1] / 60:.1f} min "
-              f"for {meta['training']['n_train']} training statements")
+        print(
+            f"training wall time (Trainer.train): {runtime[-1] / 60:.1f} min "
+            f"for {meta['training']['n_train']} training statements"
+        )
 
 
 if __name__ == "__main__":

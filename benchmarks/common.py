@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from classifier import paths  # noqa: E402
+from classifier import paths
 
 
 def corpus_texts() -> list[str]:
@@ -40,8 +40,17 @@ def median_time(fn, repeats: int = 3) -> float:
 
 def cold_classify_seconds(model_dir: Path, repeats: int = 5) -> float:
     """Wall time of a fresh ``stance classify "..." --model DIR`` process, median of ``repeats``."""
-    cmd = [sys.executable, "-m", "classifier", "classify", "--model", str(model_dir), "--format", "jsonl",
-           "Any aggression against our territory will meet a decisive response."]
+    cmd = [
+        sys.executable,
+        "-m",
+        "classifier",
+        "classify",
+        "--model",
+        str(model_dir),
+        "--format",
+        "jsonl",
+        "Any aggression against our territory will meet a decisive response.",
+    ]
     times = []
     for _ in range(repeats):
         start = time.perf_counter()

@@ -386,6 +386,10 @@ def output_record(row: InputRow, result: dict | None) -> dict:
     return record
 
 
+#: characters JSON allows raw in strings but ``str.splitlines`` and some editors treat as line breaks
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 class JsonlFormatter:
     """Result rows as JSON Lines (UTF-8, one object per line)."""
 
@@ -396,7 +400,7 @@ class JsonlFormatter:
         out = []
         for row, result in zip(rows, results, strict=True):
             record = output_record(row, result)
-            line = json.dumps(record, ensure_ascii=False)
+            line = json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
             try:
                 out.append(line.encode("utf-8"))
             except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped

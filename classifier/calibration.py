@@ -65,8 +65,9 @@ class Calibration:
         return cls(tuple(float(temps[label]) for label in STANCES), float(data["tone_temperature"]))
 
 
-def fit_calibration(stance_proba: np.ndarray, stance_gold: np.ndarray,
-                    tone_proba: np.ndarray, tone_gold: np.ndarray) -> Calibration:
+def fit_calibration(
+    stance_proba: np.ndarray, stance_gold: np.ndarray, tone_proba: np.ndarray, tone_gold: np.ndarray
+) -> Calibration:
     """Temperatures that minimise validation log-loss."""
     temps = []
     for j in range(stance_proba.shape[1]):

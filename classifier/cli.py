@@ -61,14 +61,28 @@ def cli():
 
 
 @cli.command()
-@click.option("--model", "kind", type=click.Choice(MODEL_KINDS), default="tfidf", show_default=True,
-              help="Which model to train.")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Labelled JSONL file (default: the bundled corpus).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Model directory to write (default: models/<kind>/).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="JSON file of model settings; flags below override it.")
+@click.option(
+    "--model", "kind", type=click.Choice(MODEL_KINDS), default="tfidf", show_default=True, help="Which model to train."
+)
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Labelled JSONL file (default: the bundled corpus).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model directory to write (default: models/<kind>/).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="JSON file of model settings; flags below override it.",
+)
 @click.option("--epochs", type=float, default=None, help="Transformer: training epochs.")
 @click.option("--max-length", type=int, default=None, help="Transformer: tokens per window.")
 @click.option("--seed", type=int, default=None, help="Random seed.")
@@ -112,29 +126,62 @@ def resolve_model(model_dir: Path | None) -> Path:
     found = best_model_dir()
     if found is not None:
         return found
-    click.echo("no trained model found: training the TF-IDF baseline on the bundled corpus "
-               "(a few seconds) ...", err=True)
+    click.echo(
+        "no trained model found: training the TF-IDF baseline on the bundled corpus (a few seconds) ...", err=True
+    )
     return ensure_default_model()
 
 
 @cli.command()
 @click.argument("texts", nargs=-1)
-@click.option("--input", "input_path", type=str, default=None,
-              help="File of statements (JSONL with 'text', CSV with a 'text' column, or one per line); '-' for stdin.")
-@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write results to this file (JSONL or CSV by extension), streaming.")
-@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="Model directory (default: best trained model, training the baseline if none).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default=None,
-              help="Output format for stdout (default: table on a terminal, jsonl otherwise).")
-@click.option("--input-format", type=click.Choice(["jsonl", "csv", "text"]), default=None,
-              help="Override input format detection.")
+@click.option(
+    "--input",
+    "input_path",
+    type=str,
+    default=None,
+    help="File of statements (JSONL with 'text', CSV with a 'text' column, or one per line); '-' for stdin.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write results to this file (JSONL or CSV by extension), streaming.",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Model directory (default: best trained model, training the baseline if none).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default=None,
+    help="Output format for stdout (default: table on a terminal, jsonl otherwise).",
+)
+@click.option(
+    "--input-format",
+    type=click.Choice(["jsonl", "csv", "tsv", "text"]),
+    default=None,
+    help="Override input format detection (default: by file extension).",
+)
+@click.option(
+    "--output-format",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="Override the --output format (default: by file extension).",
+)
 @click.option("--text-column", default="text", show_default=True, help="CSV column / JSON field holding the text.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted --output run.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=256, show_default=True)
 @handle_errors
-def classify(texts, input_path, output_path, model_dir, fmt, input_format, text_column, resume, force, batch_size):
+def classify(
+    texts, input_path, output_path, model_dir, fmt, input_format, output_format, text_column, resume, force, batch_size
+):
     """Classify statements given as arguments, in a file, or on stdin."""
     from classifier import output as out_fmt
     from classifier.predictor import Predictor
@@ -149,7 +196,17 @@ def classify(texts, input_path, output_path, model_dir, fmt, input_format, text_
         raise click.UsageError("--output works with --input (use --format to print argument results)")
     predictor = Predictor.load(resolve_model(model_dir))
     if output_path is not None:
-        _classify_to_file(predictor, input_path, output_path, input_format, text_column, resume, force, batch_size)
+        _classify_to_file(
+            predictor,
+            input_path,
+            output_path,
+            input_format=input_format,
+            output_format=output_format,
+            text_column=text_column,
+            resume=resume,
+            overwrite=force,
+            batch_size=batch_size,
+        )
         return
     fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     if texts:
@@ -162,17 +219,15 @@ def classify(texts, input_path, output_path, model_dir, fmt, input_format, text_
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _classify_to_file(predictor, input_path, output_path, input_format, text_column, resume, force, batch_size):
+def _classify_to_file(predictor, input_path, output_path, **options):
     from classifier.batch import BatchInterrupted, run_batch
 
     try:
-        summary = run_batch(predictor, input_path, output_path, input_format=input_format, text_column=text_column,
-                            resume=resume, overwrite=force, batch_size=batch_size, progress=sys.stderr.isatty())
+        summary = run_batch(predictor, input_path, output_path, progress=sys.stderr.isatty(), **options)
     except BatchInterrupted as exc:
         click.echo(f"interrupted after {exc.rows_done} rows; partial results kept. {exc.resume_hint}", err=True)
         sys.exit(130)
-    click.echo(f"read {summary.read}, classified {summary.classified}, failed {summary.failed} "
-               f"-> {summary.output_path} ({summary.elapsed:.1f} s)", err=True)
+    click.echo(summary.describe(), err=True)
     if summary.failed:
         sys.exit(EXIT_BAD_INPUT)
 
@@ -182,13 +237,26 @@ def _classify_to_file(predictor, input_path, output_path, input_format, text_col
 
 @cli.command()
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), required=True, help="Model directory.")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Labelled JSONL (default: test split of the bundled corpus).")
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Labelled JSONL (default: test split of the bundled corpus).",
+)
 @click.option("--split", default="test", show_default=True, help="Split to use when the file has splits.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Directory for metrics.json, results.json and the reports.")
-@click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True,
-              help="Bootstrap resamples for the confidence intervals.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for metrics.json, results.json and the reports.",
+)
+@click.option(
+    "--resamples",
+    type=click.IntRange(0, 100_000),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the confidence intervals.",
+)
 @handle_errors
 def evaluate(model_dir, data, split, out, resamples):
     """Score one model on labelled data."""
@@ -196,14 +264,25 @@ def evaluate(model_dir, data, split, out, resamples):
 
 
 @cli.command()
-@click.option("--models", "model_dirs", type=click.Path(path_type=Path), multiple=True, required=True,
-              help="Model directories (repeat the option or list them after it).")
+@click.option(
+    "--models",
+    "model_dirs",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    required=True,
+    help="Model directories (repeat the option or list them after it).",
+)
 @click.argument("more_models", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Labelled JSONL (default: test split of the bundled corpus).")
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Labelled JSONL (default: test split of the bundled corpus).",
+)
 @click.option("--split", default="test", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/compare"),
-              show_default=True)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/compare"), show_default=True
+)
 @click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True)
 @handle_errors
 def compare(model_dirs, more_models, data, split, out, resamples):
@@ -235,8 +314,13 @@ def data():
 
 @data.command("check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=0.9, show_default=True,
-              help="Cosine similarity above which two statements count as near duplicates.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="Cosine similarity above which two statements count as near duplicates.",
+)
 @handle_errors
 def data_check(file, threshold):
     """Validate a corpus and find duplicates; fails on cross-split near duplicates."""
@@ -261,4 +345,8 @@ def data_stats(file, as_json):
 
 
 def main() -> None:
+    # a lone surrogate in an input must not crash printing the results
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli(prog_name="stance")

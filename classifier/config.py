@@ -28,8 +28,9 @@ class _Settings:
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(f"unknown {cls.__name__} setting(s): {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"unknown {cls.__name__} setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
         data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**data)
 
@@ -54,6 +55,7 @@ class TfidfConfig(_Settings):
     stance_c: float = 4.0
     tone_c: float = 4.0
     max_iter: int = 2000
+    mask_names_dates: bool = True
     seed: int = 13
 
     def __post_init__(self):
@@ -79,6 +81,7 @@ class TransformerConfig(_Settings):
     warmup_ratio: float = 0.1
     dropout: float = 0.1
     early_stopping_patience: int = 2
+    mask_names_dates: bool = True
     seed: int = 13
     quantize: bool = True
 
@@ -88,8 +91,10 @@ class TransformerConfig(_Settings):
         _require(0 < self.head_learning_rate < 1, "head_learning_rate must be in (0, 1)")
         _require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
         _require(16 <= self.max_length <= 512, f"max_length must be in [16, 512], got {self.max_length}")
-        _require(1 <= self.window_stride <= self.max_length - 2,
-                 f"window_stride must be in [1, max_length - 2], got {self.window_stride}")
+        _require(
+            1 <= self.window_stride <= self.max_length - 2,
+            f"window_stride must be in [1, max_length - 2], got {self.window_stride}",
+        )
         _require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
         _require(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         _require(self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0")

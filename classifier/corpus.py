@@ -74,8 +74,11 @@ def _check_record(rec: dict, where: str) -> list[str]:
             problems.append(f"{where}: {name}: missing required field")
     text = rec.get("text")
     if "text" in rec and (not isinstance(text, str) or not text.strip()):
-        problems.append(f"{where}: text: empty text" if isinstance(text, str) or text is None
-                        else f"{where}: text: must be a string, got {type(text).__name__}")
+        problems.append(
+            f"{where}: text: empty text"
+            if isinstance(text, str) or text is None
+            else f"{where}: text: must be a string, got {type(text).__name__}"
+        )
     if "stances" in rec:
         stances = rec["stances"]
         if not isinstance(stances, list) or not all(isinstance(s, str) for s in stances):
@@ -111,14 +114,17 @@ def read_statements(path: str | Path) -> list[Statement]:
     problems: list[str] = []
     statements: list[Statement] = []
     first_seen: dict[str, int] = {}
-    for lineno, line in enumerate(raw.splitlines(), start=1):
+    # split on newlines only: str.splitlines() also breaks on U+2028 and other
+    # characters that are legal inside JSON strings
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(f"{where}: json: invalid JSON ({exc.msg} at column {exc.colno})")
+            problems.append(f"{where}: json: invalid JSON ({exc.msg}; column {exc.colno})")
             continue
         if not isinstance(rec, dict):
             problems.append(f"{where}: record: expected a JSON object, got {type(rec).__name__}")

@@ -34,8 +34,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def library_versions(names: tuple[str, ...] = ("numpy", "scipy", "scikit-learn", "transformers",
-                                                "torch", "onnxruntime", "tokenizers")) -> dict:
+def library_versions(
+    names: tuple[str, ...] = ("numpy", "scipy", "scikit-learn", "transformers", "torch", "onnxruntime", "tokenizers"),
+) -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
@@ -60,9 +61,7 @@ def build_metadata(kind: str, **fields) -> dict:
 
 def write_manifest(directory: Path) -> None:
     files = sorted(
-        p.relative_to(directory).as_posix()
-        for p in directory.rglob("*")
-        if p.is_file() and p.name != MANIFEST_FILE
+        p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file() and p.name != MANIFEST_FILE
     )
     manifest = {"format_version": FORMAT_VERSION, "files": {name: _sha256(directory / name) for name in files}}
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -71,8 +70,10 @@ def write_manifest(directory: Path) -> None:
 def verify_manifest(directory: Path) -> None:
     path = directory / MANIFEST_FILE
     if not path.is_file():
-        raise ModelFormatError(f"{directory}: no {MANIFEST_FILE}; the model directory is incomplete "
-                               "or was not written by this tool. Retrain it with `stance train`.")
+        raise ModelFormatError(
+            f"{directory}: no {MANIFEST_FILE}; the model directory is incomplete "
+            "or was not written by this tool. Retrain it with `stance train`."
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
@@ -81,11 +82,15 @@ def verify_manifest(directory: Path) -> None:
     for name, expected in files.items():
         target = directory / name
         if not target.is_file():
-            raise ModelFormatError(f"{directory}: file {name} listed in the manifest is missing; "
-                                   "the model directory is incomplete. Retrain it.")
+            raise ModelFormatError(
+                f"{directory}: file {name} listed in the manifest is missing; "
+                "the model directory is incomplete. Retrain it."
+            )
         if _sha256(target) != expected:
-            raise ModelFormatError(f"{target}: sha256 does not match the manifest; the file was changed "
-                                   "or truncated after training. Refusing to load it; retrain the model.")
+            raise ModelFormatError(
+                f"{target}: sha256 does not match the manifest; the file was changed "
+                "or truncated after training. Refusing to load it; retrain the model."
+            )
 
 
 def read_metadata(directory: str | Path, *, verify: bool = True) -> dict:
@@ -93,8 +98,9 @@ def read_metadata(directory: str | Path, *, verify: bool = True) -> dict:
     directory = Path(directory)
     path = directory / METADATA_FILE
     if not directory.is_dir():
-        raise ModelFormatError(f"{directory}: no such model directory. Train one with "
-                               "`stance train --model tfidf --out DIR`.")
+        raise ModelFormatError(
+            f"{directory}: no such model directory. Train one with `stance train --model tfidf --out DIR`."
+        )
     if not path.is_file():
         raise ModelFormatError(f"{directory}: not a model directory (no {METADATA_FILE}).")
     try:
@@ -105,9 +111,11 @@ def read_metadata(directory: str | Path, *, verify: bool = True) -> dict:
         raise ModelFormatError(f"{path}: expected a JSON object.")
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelFormatError(f"{path}: model format version {version!r}, but this version of stance "
-                               f"reads format {FORMAT_VERSION}. Retrain the model with this version "
-                               "(`stance train`).")
+        raise ModelFormatError(
+            f"{path}: model format version {version!r}, but this version of stance "
+            f"reads format {FORMAT_VERSION}. Retrain the model with this version "
+            "(`stance train`)."
+        )
     schema = meta.get("schema") or {}
     expected = schema_dict()
     if schema != expected:

@@ -11,13 +11,26 @@ from typing import TextIO
 
 from classifier.schema import STANCES, TONES
 
-CSV_FIELDS = ["id", "text", "stances", "primary_stance", "tone", "warnings", "error",
-              *(f"score_{s}" for s in STANCES), *(f"tone_{t}" for t in TONES)]
+CSV_FIELDS = [
+    "id",
+    "text",
+    "stances",
+    "primary_stance",
+    "tone",
+    "warnings",
+    "error",
+    *(f"score_{s}" for s in STANCES),
+    *(f"tone_{t}" for t in TONES),
+]
 
 
 def csv_row(result: dict) -> dict:
-    row = {"id": result.get("id", ""), "text": result.get("text", ""), "error": result.get("error", ""),
-           "warnings": "; ".join(result.get("warnings", []))}
+    row = {
+        "id": result.get("id", ""),
+        "text": result.get("text", ""),
+        "error": result.get("error", ""),
+        "warnings": " | ".join(result.get("warnings", [])),
+    }
     if "stances" in result:
         row.update(stances=";".join(result["stances"]), primary_stance=result["stances"][0], tone=result["tone"])
         row.update({f"score_{k}": v for k, v in result["stance_scores"].items()})
@@ -67,8 +80,9 @@ def emit(results: Iterable[dict], fmt: str, stream: TextIO) -> int:
     return failed
 
 
-def classify_rows(predictor, source: str, input_format: str | None, text_column: str,
-                  batch_size: int) -> Iterator[dict]:
+def classify_rows(
+    predictor, source: str, input_format: str | None, text_column: str, batch_size: int
+) -> Iterator[dict]:
     """Classify an input file or stdin chunk by chunk, one result per input row, in order."""
     from classifier.batch import iter_input_rows
 
@@ -76,7 +90,7 @@ def classify_rows(predictor, source: str, input_format: str | None, text_column:
 
     def flush(rows):
         texts = [r.text if r.error is None and r.text is not None else "" for r in rows]
-        ids = [str(r.fields.get("id", r.number)) for r in rows]
+        ids = [str(r.id) for r in rows]
         for row, row_id, result in zip(rows, ids, predictor.classify(texts, ids), strict=True):
             yield {"id": row_id, "text": row.text or "", "error": row.error} if row.error is not None else result
 

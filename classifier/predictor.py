@@ -31,7 +31,34 @@ MODEL_KINDS = {
 
 LONG_TEXT_WORDS = 2000
 _ENGLISH_HINTS = frozenset(
-    "the of and to in a is that for on with by as we our will be has have it this are not at from its".split()
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "by",
+        "as",
+        "we",
+        "our",
+        "will",
+        "be",
+        "has",
+        "have",
+        "it",
+        "this",
+        "are",
+        "not",
+        "at",
+        "from",
+        "its",
+    ]
 )
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS = re.compile(r"[a-z]+")
@@ -58,8 +85,10 @@ def text_warnings(text: str) -> list[str]:
                 warnings.append("non_english: few English function words; the text may not be English")
     n_words = len(text.split())
     if n_words > LONG_TEXT_WORDS:
-        warnings.append(f"long_text: {n_words} words; statements in training were under 300 words, "
-                        "so scores for a document this long are less reliable")
+        warnings.append(
+            f"long_text: {n_words} words; statements in training were under 300 words, "
+            "so scores for a document this long are less reliable"
+        )
     return warnings
 
 
@@ -104,8 +133,11 @@ class Predictor:
         stance, tone = self.scores([texts[i] for i in valid])
         stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
         results: list[dict] = [
-            {"id": ids[i], "text": texts[i] if isinstance(texts[i], str) else "",
-             "error": "empty text: nothing to classify"}
+            {
+                "id": ids[i],
+                "text": texts[i] if isinstance(texts[i], str) else "",
+                "error": "empty text: nothing to classify",
+            }
             for i in range(len(texts))
         ]
         model_warnings = self.model.input_warnings([texts[i] for i in valid])

@@ -62,8 +62,7 @@ STANCE_DEFINITIONS: dict[str, str] = {
         "open to talks, a proportionate or limited response"
     ),
     "solidarity": (
-        "support for allies, the axis of resistance, Palestinians or Lebanon; mourning, "
-        "condolences, praise of martyrs"
+        "support for allies, the axis of resistance, Palestinians or Lebanon; mourning, condolences, praise of martyrs"
     ),
     "neutral": "none of these: procedural, factual, protocol, economy",
 }

@@ -33,42 +33,57 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
     alpha = {}
     for j, label in enumerate(STANCES):
         data = np.stack([a[:, j], b[:, j]]).astype(float)
-        alpha[label] = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")) \
-            if data.any() else None
+        alpha[label] = (
+            float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")) if data.any() else None
+        )
     return {
         "n": len(ids),
         "stance_alpha": alpha,
-        "stance_f1_b_vs_a": {"micro": float(f1_score(a, b, average="micro", zero_division=0)),
-                             "macro": float(f1_score(a, b, average="macro", zero_division=0))},
-        "stance_support": {label: {"first": int(a[:, j].sum()), "second": int(b[:, j].sum())}
-                           for j, label in enumerate(STANCES)},
+        "stance_f1_b_vs_a": {
+            "micro": float(f1_score(a, b, average="micro", zero_division=0)),
+            "macro": float(f1_score(a, b, average="macro", zero_division=0)),
+        },
+        "stance_support": {
+            label: {"first": int(a[:, j].sum()), "second": int(b[:, j].sum())} for j, label in enumerate(STANCES)
+        },
         "primary_agreement": float(np.mean([first[i]["stances"][0] == second[i]["stances"][0] for i in ids])),
         "primary_in_other": float(np.mean([second[i]["stances"][0] in first[i]["stances"] for i in ids])),
         "exact_stance_set": float(np.mean([set(first[i]["stances"]) == set(second[i]["stances"]) for i in ids])),
         "tone_kappa": float(cohen_kappa_score(ta, tb)),
         "tone_accuracy": float(np.mean(ta == tb)),
-        "tone_macro_f1_b_vs_a": float(f1_score(ta, tb, average="macro", labels=range(len(TONES)),
-                                               zero_division=0)),
-        "disagreements": [i for i in ids if set(first[i]["stances"]) != set(second[i]["stances"])
-                          or first[i]["tone"] != second[i]["tone"]],
+        "tone_macro_f1_b_vs_a": float(f1_score(ta, tb, average="macro", labels=range(len(TONES)), zero_division=0)),
+        "disagreements": [
+            i
+            for i in ids
+            if set(first[i]["stances"]) != set(second[i]["stances"]) or first[i]["tone"] != second[i]["tone"]
+        ],
     }
 
 
 def render(result: dict) -> str:
-    lines = [f"Statements annotated twice: {result['n']}", "",
-             "| stance | Krippendorff's alpha | first annotator | second annotator |", "|---|---|---|---|"]
+    lines = [
+        f"Statements annotated twice: {result['n']}",
+        "",
+        "| stance | Krippendorff's alpha | first annotator | second annotator |",
+        "|---|---|---|---|",
+    ]
     for label in STANCES:
         a = result["stance_alpha"][label]
         sup = result["stance_support"][label]
-        lines.append(f"| {label} | {a:.3f} | {sup['first']} | {sup['second']} |" if a is not None
-                     else f"| {label} | n/a | {sup['first']} | {sup['second']} |")
-    lines += ["",
-              f"- Stance F1 of the second annotator against the first: micro {result['stance_f1_b_vs_a']['micro']:.3f}, "
-              f"macro {result['stance_f1_b_vs_a']['macro']:.3f}",
-              f"- Same primary stance: {result['primary_agreement']:.1%}; second's primary among first's stances: "
-              f"{result['primary_in_other']:.1%}; identical stance sets: {result['exact_stance_set']:.1%}",
-              f"- Tone: Cohen's kappa {result['tone_kappa']:.3f}, raw agreement {result['tone_accuracy']:.1%}, "
-              f"macro-F1 {result['tone_macro_f1_b_vs_a']:.3f}"]
+        lines.append(
+            f"| {label} | {a:.3f} | {sup['first']} | {sup['second']} |"
+            if a is not None
+            else f"| {label} | n/a | {sup['first']} | {sup['second']} |"
+        )
+    lines += [
+        "",
+        f"- Stance F1 of the second annotator against the first: micro {result['stance_f1_b_vs_a']['micro']:.3f}, "
+        f"macro {result['stance_f1_b_vs_a']['macro']:.3f}",
+        f"- Same primary stance: {result['primary_agreement']:.1%}; second's primary among first's stances: "
+        f"{result['primary_in_other']:.1%}; identical stance sets: {result['exact_stance_set']:.1%}",
+        f"- Tone: Cohen's kappa {result['tone_kappa']:.3f}, raw agreement {result['tone_accuracy']:.1%}, "
+        f"macro-F1 {result['tone_macro_f1_b_vs_a']:.3f}",
+    ]
     return "\n".join(lines)
 
 

@@ -43,12 +43,15 @@ def per_label_prf(gold: np.ndarray, pred: np.ndarray, labels: tuple[str, ...]) -
 
 # -- per-statement building blocks, summed over (re)samples ------------------
 
+
 def _stance_parts(gold: np.ndarray, pred: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
     gold, pred = gold.astype(bool), pred.astype(bool)
     tp, fp, fn = gold & pred, ~gold & pred, gold & ~pred
     top = np.argmax(scores, axis=1)
     return {
-        "tp": tp.astype(float), "fp": fp.astype(float), "fn": fn.astype(float),
+        "tp": tp.astype(float),
+        "fp": fp.astype(float),
+        "fn": fn.astype(float),
         "sample_f1": _f1(tp.sum(1), fp.sum(1), fn.sum(1)),
         "primary_hit": gold[np.arange(len(gold)), top].astype(float),
     }
@@ -57,8 +60,12 @@ def _stance_parts(gold: np.ndarray, pred: np.ndarray, scores: np.ndarray) -> dic
 def _tone_parts(gold: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
     k = len(TONES)
     g, p = np.eye(k, dtype=bool)[gold], np.eye(k, dtype=bool)[pred]
-    return {"tone_tp": (g & p).astype(float), "tone_fp": (~g & p).astype(float),
-            "tone_fn": (g & ~p).astype(float), "tone_hit": (gold == pred).astype(float)}
+    return {
+        "tone_tp": (g & p).astype(float),
+        "tone_fp": (~g & p).astype(float),
+        "tone_fn": (g & ~p).astype(float),
+        "tone_hit": (gold == pred).astype(float),
+    }
 
 
 def _macro_f1(tp, fp, fn) -> np.ndarray:
@@ -90,8 +97,9 @@ def _headline_from_sums(s: dict[str, np.ndarray], n: np.ndarray) -> dict[str, np
     return out
 
 
-def headline_parts(stance_gold, stance_pred, stance_scores, tone_gold=None, tone_pred=None, *,
-                   primary_gold=None, primary_pred=None) -> dict:
+def headline_parts(
+    stance_gold, stance_pred, stance_scores, tone_gold=None, tone_pred=None, *, primary_gold=None, primary_pred=None
+) -> dict:
     """Per-statement parts of every headline metric.
 
     ``primary_gold``/``primary_pred`` are stance indices of the gold primary
@@ -135,8 +143,9 @@ def interval(samples: np.ndarray, level: float = CI_LEVEL) -> list[float]:
     return [float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))]
 
 
-def paired_difference(point_a: float, point_b: float, samples_a: np.ndarray, samples_b: np.ndarray,
-                      level: float = CI_LEVEL) -> dict:
+def paired_difference(
+    point_a: float, point_b: float, samples_a: np.ndarray, samples_b: np.ndarray, level: float = CI_LEVEL
+) -> dict:
     """B − A with a paired bootstrap interval; both sample arrays must come from the same resample indices.
 
     Pairing matters: both models see the same resampled statements, so the
@@ -148,11 +157,18 @@ def paired_difference(point_a: float, point_b: float, samples_a: np.ndarray, sam
     diffs = np.asarray(samples_b, dtype=float) - np.asarray(samples_a, dtype=float)
     lo, hi = interval(diffs, level)
     p = min(1.0, 2 * min(float(np.mean(diffs <= 0)), float(np.mean(diffs >= 0)))) if len(diffs) else 1.0
-    return {"a": float(point_a), "b": float(point_b), "diff": float(point_b - point_a), "ci95": [lo, hi],
-            "p_value": p, "significant": bool(lo > 0 or hi < 0)}
+    return {
+        "a": float(point_a),
+        "b": float(point_b),
+        "diff": float(point_b - point_a),
+        "ci95": [lo, hi],
+        "p_value": p,
+        "significant": bool(lo > 0 or hi < 0),
+    }
 
 
 # -- threshold-free and calibration metrics ---------------------------------
+
 
 def average_precision(gold: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
     from sklearn.metrics import average_precision_score
@@ -181,8 +197,9 @@ def reliability(probs: np.ndarray, outcomes: np.ndarray, n_bins: int = 10) -> di
             continue
         conf, acc, count = float(probs[mask].mean()), float(outcomes[mask].mean()), int(mask.sum())
         ece += count / len(probs) * abs(conf - acc)
-        bins.append({"lo": float(edges[b]), "hi": float(edges[b + 1]), "confidence": conf,
-                     "accuracy": acc, "count": count})
+        bins.append(
+            {"lo": float(edges[b]), "hi": float(edges[b + 1]), "confidence": conf, "accuracy": acc, "count": count}
+        )
     return {"ece": float(ece), "bins": bins}
 
 
@@ -205,8 +222,18 @@ def confusion(gold: np.ndarray, pred: np.ndarray) -> list[list[int]]:
     return out.tolist()
 
 
-def summarise(stance_gold, stance_pred, stance_scores, tone_gold, tone_pred, *,
-              n_resamples: int = 0, seed: int = 0, primary_gold=None, primary_pred=None) -> dict:
+def summarise(
+    stance_gold,
+    stance_pred,
+    stance_scores,
+    tone_gold,
+    tone_pred,
+    *,
+    n_resamples: int = 0,
+    seed: int = 0,
+    primary_gold=None,
+    primary_pred=None,
+) -> dict:
     """The ``metrics.json`` structure for one model on one data set.
 
     ``primary_stance_accuracy`` counts a hit when the top-scored stance is any
@@ -215,11 +242,18 @@ def summarise(stance_gold, stance_pred, stance_scores, tone_gold, tone_pred, *,
     primary stance equals the gold primary stance.
     """
     tone_gold, tone_pred = np.asarray(tone_gold), np.asarray(tone_pred)
-    parts = headline_parts(stance_gold, stance_pred, stance_scores, tone_gold, tone_pred,
-                           primary_gold=primary_gold, primary_pred=primary_pred)
+    parts = headline_parts(
+        stance_gold,
+        stance_pred,
+        stance_scores,
+        tone_gold,
+        tone_pred,
+        primary_gold=primary_gold,
+        primary_pred=primary_pred,
+    )
     head = headline(parts)
     out = {
-        "n": int(len(tone_gold)),
+        "n": len(tone_gold),
         "stance": {
             "micro_f1": head["stance.micro_f1"],
             "macro_f1": head["stance.macro_f1"],

@@ -35,8 +35,16 @@ def test_train_on_bad_data_names_file_line_and_field_and_writes_nothing(tmp_path
 
 
 def test_classify_json_output_has_every_field_and_keeps_empty_rows_in_place(tfidf_model_dir):
-    result = run("classify", "--model", tfidf_model_dir, "--format", "json",
-                 "We strongly condemn this crime.", "   ", "The minister will visit Oman.")
+    result = run(
+        "classify",
+        "--model",
+        tfidf_model_dir,
+        "--format",
+        "json",
+        "We strongly condemn this crime.",
+        "   ",
+        "The minister will visit Oman.",
+    )
     assert result.exit_code == 2  # one statement could not be classified
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == ["1", "2", "3"]
@@ -88,14 +96,27 @@ def test_unexpected_errors_exit_1_without_traceback(monkeypatch, tfidf_model_dir
     monkeypatch.setattr(Predictor, "classify", boom)
     result = run("classify", "--model", tfidf_model_dir, "hello")
     assert result.exit_code == 1
-    assert result.stderr.strip() == ("error: unexpected RuntimeError: disk on fire "
-                                     "(set STANCE_DEBUG=1 for the traceback)")
+    assert result.stderr.strip() == (
+        "error: unexpected RuntimeError: disk on fire (set STANCE_DEBUG=1 for the traceback)"
+    )
 
 
 def test_python_dash_m_entry_point(tfidf_model_dir):
-    out = subprocess.run([sys.executable, "-m", "classifier", "classify", "--model", str(tfidf_model_dir),
-                          "--format", "jsonl", "We urge the Security Council to act."],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "classify",
+            "--model",
+            str(tfidf_model_dir),
+            "--format",
+            "jsonl",
+            "We urge the Security Council to act.",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["id"] == "1"
 
@@ -103,12 +124,25 @@ def test_python_dash_m_entry_point(tfidf_model_dir):
 def test_data_check_and_stats(tmp_path, mini_corpus):
     check = run("data", "check", mini_corpus)
     assert check.exit_code == 0 and check.stdout.strip().endswith("OK")
-    dup = write_jsonl(tmp_path / "dup.jsonl", [
-        {"id": "a", "text": "We condemn the attack on the consulate in Damascus.", "stances": ["condemnation"],
-         "tone": "measured", "split": "train"},
-        {"id": "b", "text": "We condemn the attack on the consulate in Damascus!", "stances": ["condemnation"],
-         "tone": "measured", "split": "test"},
-    ])
+    dup = write_jsonl(
+        tmp_path / "dup.jsonl",
+        [
+            {
+                "id": "a",
+                "text": "We condemn the attack on the consulate in Damascus.",
+                "stances": ["condemnation"],
+                "tone": "measured",
+                "split": "train",
+            },
+            {
+                "id": "b",
+                "text": "We condemn the attack on the consulate in Damascus!",
+                "stances": ["condemnation"],
+                "tone": "measured",
+                "split": "test",
+            },
+        ],
+    )
     failed = run("data", "check", dup)
     assert failed.exit_code == 2
     assert "near duplicates across splits: 1" in failed.stdout and "ACROSS SPLITS: a (line 1, train)" in failed.stdout

@@ -15,19 +15,22 @@ def problems_of(tmp_path, lines):
 
 
 def test_every_problem_is_reported_with_file_line_and_field(tmp_path):
-    path, problems = problems_of(tmp_path, [
-        GOOD,
-        "{not json",
-        '{"id": "b", "stances": ["condemnation"], "tone": "measured"}',
-        '{"id": "c", "text": "x", "stances": ["threat"], "tone": "measured"}',
-        '{"id": "d", "text": "x", "stances": ["neutral", "condemnation"], "tone": "measured"}',
-        '{"id": "e", "text": "   ", "stances": ["neutral"], "tone": "measured"}',
-        '{"id": "a", "text": "again", "stances": ["neutral"], "tone": "measured"}',
-        '{"id": "f", "text": "x", "stances": ["neutral"], "tone": "calm"}',
-        '["a list"]',
-    ])
+    path, problems = problems_of(
+        tmp_path,
+        [
+            GOOD,
+            "{not json",
+            '{"id": "b", "stances": ["condemnation"], "tone": "measured"}',
+            '{"id": "c", "text": "x", "stances": ["threat"], "tone": "measured"}',
+            '{"id": "d", "text": "x", "stances": ["neutral", "condemnation"], "tone": "measured"}',
+            '{"id": "e", "text": "   ", "stances": ["neutral"], "tone": "measured"}',
+            '{"id": "a", "text": "again", "stances": ["neutral"], "tone": "measured"}',
+            '{"id": "f", "text": "x", "stances": ["neutral"], "tone": "calm"}',
+            '["a list"]',
+        ],
+    )
     assert problems == [
-        f"{path}:2: json: invalid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"{path}:2: json: invalid JSON (Expecting property name enclosed in double quotes; column 2)",
         f"{path}:3: text: missing required field",
         f"{path}:4: stances: unknown stance 'threat'; valid stances: retaliation_vow, deterrence_warning, "
         "sovereignty_claim, condemnation, diplomatic_appeal, de_escalation, solidarity, neutral",
@@ -40,10 +43,13 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path):
 
 
 def test_metadata_fields_are_checked_when_present(tmp_path):
-    path, problems = problems_of(tmp_path, [
-        '{"text": "x", "stances": ["neutral"], "tone": "measured", "speaker": "king", "date": "2024-13",'
-        ' "split": "dev"}',
-    ])
+    path, problems = problems_of(
+        tmp_path,
+        [
+            '{"text": "x", "stances": ["neutral"], "tone": "measured", "speaker": "king", "date": "2024-13",'
+            ' "split": "dev"}',
+        ],
+    )
     assert problems == [
         f"{path}:1: speaker: unknown speaker 'king'; valid speakers: supreme_leader, president, "
         "foreign_ministry, irgc, other",
@@ -53,10 +59,22 @@ def test_metadata_fields_are_checked_when_present(tmp_path):
 
 
 def test_only_text_stances_tone_are_required_and_extras_survive(tmp_path):
-    path = write_jsonl(tmp_path / "ok.jsonl", [
-        '{"text": "Talks went well.", "stances": ["de_escalation"], "tone": "conciliatory", "source": "x"}', ""])
+    path = write_jsonl(
+        tmp_path / "ok.jsonl",
+        ['{"text": "Talks went well.", "stances": ["de_escalation"], "tone": "conciliatory", "source": "x"}', ""],
+    )
     (s,) = read_statements(path)
     assert (s.id, s.stances, s.tone, s.extra) == ("line-1", ("de_escalation",), "conciliatory", {"source": "x"})
+
+
+def test_line_separator_characters_inside_json_strings_are_not_line_breaks(tmp_path):
+    path = write_jsonl(
+        tmp_path / "u2028.jsonl",
+        ['{"text": "First part.\u2028Second part.", "stances": ["neutral"], "tone": "measured"}'],
+    )
+    path.write_text(path.read_text().replace("\\u2028", "\u2028"), encoding="utf-8")
+    (s,) = read_statements(path)
+    assert s.text == "First part.\u2028Second part."
 
 
 def test_invalid_utf8_and_missing_file_are_data_errors(tmp_path):

@@ -15,7 +15,9 @@ def scores(**kw):
 
 def test_labels_at_or_above_their_own_threshold_best_first():
     assert decide_stances(scores(condemnation=0.35, diplomatic_appeal=0.7, solidarity=0.49), T) == [
-        "diplomatic_appeal", "condemnation"]
+        "diplomatic_appeal",
+        "condemnation",
+    ]
     assert decide_stances(scores(condemnation=0.3), T) == ["condemnation"]  # at threshold counts
 
 

@@ -26,8 +26,10 @@ def _transformer(tmp_path):
     from training.transformer_model import TransformerModel
 
     base = build_tiny_bert(tmp_path / "tiny")
-    return TransformerModel(TransformerConfig(epochs=2, max_length=32, window_stride=24, batch_size=8,
-                                              quantize=False), base_model_path=str(base))
+    return TransformerModel(
+        TransformerConfig(epochs=2, max_length=32, window_stride=24, batch_size=8, quantize=False),
+        base_model_path=str(base),
+    )
 
 
 @pytest.fixture(params=[_tfidf, pytest.param(_transformer, marks=pytest.mark.torch)], ids=["tfidf", "transformer"])
@@ -37,7 +39,7 @@ def fitted(request, tmp_path):
 
 
 def test_predict_proba_shapes_and_ranges(fitted):
-    stance, tone = fitted.predict_proba(TEXTS[:5] + ["A statement never seen before in any form."])
+    stance, tone = fitted.predict_proba([*TEXTS[:5], "A statement never seen before in any form."])
     assert stance.shape == (6, 8) and tone.shape == (6, 5)
     assert ((stance >= 0) & (stance <= 1)).all()
     np.testing.assert_allclose(tone.sum(1), 1.0, rtol=1e-5)

@@ -16,8 +16,13 @@ def test_codebook_defines_exactly_the_schema_labels_in_order():
 
 def test_codebook_holds_the_decision_rules_the_issue_names():
     text = (paths.DATA_DIR / "CODEBOOK.md").read_text(encoding="utf-8").lower()
-    for pair in ("retaliation_vow vs deterrence_warning", "condemnation vs sovereignty_claim",
-                 "defiant vs hostile", "measured vs conciliatory", "de_escalation vs neutral"):
+    for pair in (
+        "retaliation_vow vs deterrence_warning",
+        "condemnation vs sovereignty_claim",
+        "defiant vs hostile",
+        "measured vs conciliatory",
+        "de_escalation vs neutral",
+    ):
         assert pair in text
 
 
@@ -30,7 +35,8 @@ def test_stance_rules():
     assert stance_problems(["condemnation", "diplomatic_appeal"]) == []
     assert stance_problems([]) == ["must list at least one stance"]
     assert stance_problems(["neutral", "condemnation"]) == [
-        "'neutral' must stand alone; it cannot be mixed with another stance"]
+        "'neutral' must stand alone; it cannot be mixed with another stance"
+    ]
     (unknown,) = stance_problems(["threat"])
     assert unknown.startswith("unknown stance 'threat'; valid stances: retaliation_vow, deterrence_warning")
     assert stance_problems(["solidarity", "solidarity"]) == ["stance 'solidarity' is listed twice"]
@@ -39,5 +45,6 @@ def test_stance_rules():
 def test_tone_rules():
     assert tone_problems("solemn") == []
     assert tone_problems("angry") == [
-        "unknown tone 'angry'; valid tones: hostile, defiant, solemn, measured, conciliatory"]
+        "unknown tone 'angry'; valid tones: hostile, defiant, solemn, measured, conciliatory"
+    ]
     assert tone_problems(["hostile"]) == ["must be one string, got list"]

@@ -15,16 +15,18 @@ TEXTS = [t for t, _, _ in MINI]
 
 def test_analyzer_worked_example():
     analyze = make_analyzer(TfidfConfig(word_ngrams=(1, 2), char_ngrams=(3, 3)))
-    assert analyze("Iran’s WAR") == ["iran", "war", "iran war", "# ir", "#ira", "#ran", "#an ", "# wa", "#war",
-                                     "#ar "]
+    assert analyze("Iran’s WAR") == ["iran", "war", "iran war", "# ir", "#ira", "#ran", "#an ", "# wa", "#war", "#ar "]
 
 
 def test_fast_transform_equals_scikit_learn(tfidf_model_dir):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     model = Predictor.load(tfidf_model_dir).model
-    vec = TfidfVectorizer(analyzer=make_analyzer(model.config), sublinear_tf=True,
-                          vocabulary={f: i for i, f in enumerate(model.vocabulary_)})
+    vec = TfidfVectorizer(
+        analyzer=make_analyzer(model.config),
+        sublinear_tf=True,
+        vocabulary={f: i for i, f in enumerate(model.vocabulary_)},
+    )
     vec.fit(TEXTS)
     vec.idf_ = model.idf_
     new = ["A brand new sentence about the Security Council and revenge.", "", "Iran Iran Iran"]
@@ -72,8 +74,10 @@ def test_classifying_with_tfidf_never_imports_torch_or_sklearn(tfidf_model_dir):
     import subprocess
     import sys
 
-    code = ("import sys; from classifier.predictor import Predictor; "
-            f"Predictor.load({str(tfidf_model_dir)!r}).classify(['We condemn this.']); "
-            "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys; from classifier.predictor import Predictor; "
+        f"Predictor.load({str(tfidf_model_dir)!r}).classify(['We condemn this.']); "
+        "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from classifier.config import TransformerConfig  # noqa: E402
-from classifier.predictor import Predictor  # noqa: E402
-from tests.conftest import MINI  # noqa: E402
+from classifier.config import TransformerConfig
+from classifier.predictor import Predictor
+from tests.conftest import MINI
 
 pytestmark = pytest.mark.torch
 TEXTS = [t for t, _, _ in MINI]
@@ -28,8 +28,16 @@ def trained(tmp_path_factory, mini_corpus):
 
 def test_model_directory_holds_weights_tokenizer_onnx_card_and_metadata(trained):
     names = {p.name for p in trained.iterdir()}
-    assert {"model.safetensors", "heads.safetensors", "config.json", "tokenizer.json", "model.onnx",
-            "model.json", "manifest.json", "README.md"} <= names
+    assert {
+        "model.safetensors",
+        "heads.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "model.onnx",
+        "model.json",
+        "manifest.json",
+        "README.md",
+    } <= names
     assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in names)
     meta = json.loads((trained / "model.json").read_text())
     assert meta["kind"] == "transformer" and meta["model_config"]["max_length"] == 24
@@ -67,9 +75,11 @@ def test_classifying_with_the_transformer_never_imports_torch(trained):
     import subprocess
     import sys
 
-    code = ("import sys; from classifier.predictor import Predictor; "
-            f"Predictor.load({str(trained)!r}).classify(['We condemn this.']); "
-            "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys; from classifier.predictor import Predictor; "
+        f"Predictor.load({str(trained)!r}).classify(['We condemn this.']); "
+        "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -79,8 +89,18 @@ def test_cli_classifies_with_the_transformer(trained):
 
     from classifier.cli import cli
 
-    result = CliRunner().invoke(cli, ["classify", "--model", str(trained), "--format", "json",
-                                      "We will avenge the martyrs.", "The minister visits Oman."])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "classify",
+            "--model",
+            str(trained),
+            "--format",
+            "json",
+            "We will avenge the martyrs.",
+            "The minister visits Oman.",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == ["1", "2"]

@@ -33,8 +33,11 @@ class CheckReport:
         return not self.problems and not self.cross_split
 
     def render(self) -> str:
-        lines = [f"{self.path}: {self.n} statements, schema valid" if not self.problems
-                 else f"{self.path}: {len(self.problems)} problems"]
+        lines = [
+            f"{self.path}: {self.n} statements, schema valid"
+            if not self.problems
+            else f"{self.path}: {len(self.problems)} problems"
+        ]
         lines += self.problems[:50]
         lines.append(f"exact duplicates: {len(self.exact)}")
         lines.append(f"near duplicates (within a split): {len(self.near) - len(self.cross_split)}")

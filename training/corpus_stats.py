@@ -8,8 +8,7 @@ from pathlib import Path
 from classifier.corpus import read_statements
 from classifier.schema import SPEAKERS, SPLITS, STANCES, TONES
 
-LENGTH_BANDS = ((0, 15, "1-14 words"), (15, 40, "15-39"), (40, 80, "40-79"), (80, 150, "80-149"),
-                (150, 10**9, "150+"))
+LENGTH_BANDS = ((0, 15, "1-14 words"), (15, 40, "15-39"), (40, 80, "40-79"), (80, 150, "80-149"), (150, 10**9, "150+"))
 
 
 def _band(n_words: int) -> str:
@@ -27,8 +26,9 @@ def corpus_stats(path: str | Path) -> dict:
         "stance_primary": {k: sum(s.stances[0] == k for s in statements) for k in STANCES},
         "tone": {k: sum(s.tone == k for s in statements) for k in TONES},
         "split": {k: sum(s.split == k for s in statements) for k in SPLITS},
-        "length_band": {name: sum(_band(len(s.text.split())) == name for s in statements)
-                        for _, _, name in LENGTH_BANDS},
+        "length_band": {
+            name: sum(_band(len(s.text.split())) == name for s in statements) for _, _, name in LENGTH_BANDS
+        },
         "multi_stance_rate": round(sum(len(s.stances) > 1 for s in statements) / n, 4),
         "year": dict(sorted(Counter(s.year for s in statements if s.year).items())),
         "events": len({s.event for s in statements if s.event}),
@@ -43,10 +43,20 @@ def corpus_stats(path: str | Path) -> dict:
 
 
 def render_stats(stats: dict) -> str:
-    lines = [f"statements: {stats['n']}  events: {stats['events']}  "
-             f"multi-stance rate: {stats['multi_stance_rate']:.1%}"]
-    for key in ("speaker", "stance_any", "stance_primary", "tone", "split", "length_band", "year",
-                "hard_cases", "form"):
+    lines = [
+        f"statements: {stats['n']}  events: {stats['events']}  multi-stance rate: {stats['multi_stance_rate']:.1%}"
+    ]
+    for key in (
+        "speaker",
+        "stance_any",
+        "stance_primary",
+        "tone",
+        "split",
+        "length_band",
+        "year",
+        "hard_cases",
+        "form",
+    ):
         if key not in stats:
             continue
         lines.append(f"\n{key.replace('_', ' ')}:")

@@ -41,18 +41,21 @@ def split_for_training(statements: list[Statement], seed: int) -> tuple[list[Sta
         return train, validation, "file splits"
     pool = [s for s in statements if s.split in (None, "", "train", "validation")]
     if len(pool) < MIN_TRAIN + 2:
-        raise DataError(f"need at least {MIN_TRAIN + 2} statements outside the test split to train, "
-                        f"found {len(pool)}")
+        raise DataError(f"need at least {MIN_TRAIN + 2} statements outside the test split to train, found {len(pool)}")
     order = list(range(len(pool)))
     random.Random(seed).shuffle(order)
     n_val = max(2, round(len(pool) * VALIDATION_FRACTION))
     val_idx = set(order[:n_val])
-    return ([s for i, s in enumerate(pool) if i not in val_idx], [s for i, s in enumerate(pool) if i in val_idx],
-            f"no validation split in the file: {n_val} statements held out at random (seed {seed})")
+    return (
+        [s for i, s in enumerate(pool) if i not in val_idx],
+        [s for i, s in enumerate(pool) if i in val_idx],
+        f"no validation split in the file: {n_val} statements held out at random (seed {seed})",
+    )
 
 
-def build_model(kind: str, config: TfidfConfig | TransformerConfig | None, *, progress: bool = False,
-                **options) -> StanceToneModel:
+def build_model(
+    kind: str, config: TfidfConfig | TransformerConfig | None, *, progress: bool = False, **options
+) -> StanceToneModel:
     if kind == "tfidf":
         from classifier.models.tfidf import TfidfModel
 
@@ -69,7 +72,10 @@ def fit_and_tune(model: StanceToneModel, train: list[Statement], validation: lis
     """Fit, then calibrate and pick thresholds on validation; returns (calibration, thresholds, metrics)."""
     y_stance, y_tone = stances_to_matrix([s.stances for s in train]), tones_to_indices([s.tone for s in train])
     v_texts = [s.text for s in validation]
-    v_stance, v_tone = stances_to_matrix([s.stances for s in validation]), tones_to_indices([s.tone for s in validation])
+    v_stance, v_tone = (
+        stances_to_matrix([s.stances for s in validation]),
+        tones_to_indices([s.tone for s in validation]),
+    )
     model.fit([s.text for s in train], y_stance, y_tone, validation=(v_texts, v_stance, v_tone))
     raw_stance, raw_tone = model.predict_proba(v_texts)
     calibration = fit_calibration(raw_stance, v_stance, raw_tone, v_tone)
@@ -80,8 +86,9 @@ def fit_and_tune(model: StanceToneModel, train: list[Statement], validation: lis
     return calibration, thresholds, metrics
 
 
-def train_model(kind: str, data: str | Path, out: str | Path, *, config=None, force: bool = False,
-                progress: bool = False, **options) -> TrainResult:
+def train_model(
+    kind: str, data: str | Path, out: str | Path, *, config=None, force: bool = False, progress: bool = False, **options
+) -> TrainResult:
     """Train a model of ``kind`` on a labelled JSONL file and write it to ``out``.
 
     ``options`` go to the model's constructor (the transformer takes
@@ -100,8 +107,13 @@ def train_model(kind: str, data: str | Path, out: str | Path, *, config=None, fo
         model_config=model.config_dict(),
         thresholds=thresholds,
         calibration=calibration.to_dict(),
-        training={"data": str(data), "data_sha256": file_sha256(data), "n_train": len(train),
-                  "n_validation": len(validation), "split": split_note},
+        training={
+            "data": str(data),
+            "data_sha256": file_sha256(data),
+            "n_train": len(train),
+            "n_validation": len(validation),
+            "split": split_note,
+        },
         validation_metrics=metrics,
     )
 
@@ -112,9 +124,9 @@ def train_model(kind: str, data: str | Path, out: str | Path, *, config=None, fo
 
             metadata["training"]["windows_over_max_length"] = model.n_truncated_
             metadata["training"]["history"] = model.history_
-            metadata["onnx"] = choose_onnx_file(directory, validation, calibration, thresholds,
-                                                model.config.max_length, model.config.window_stride,
-                                                allow_int8=model.config.quantize)
+            metadata["onnx"] = choose_onnx_file(
+                directory, validation, calibration, thresholds, model.config_dict(), allow_int8=model.config.quantize
+            )
         write_json(directory / METADATA_FILE, metadata)
         model.write_card(directory, metadata)
 

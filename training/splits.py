@@ -49,7 +49,7 @@ def assign_splits(statements: list[Statement], *, seed: int = 0, tries: int = 30
     rng = random.Random(seed)
     best, best_score = None, np.inf
     for _ in range(tries):
-        order = sorted(range(len(names)), key=lambda g: (-sizes[g] * rng.uniform(0.5, 1.5)))
+        order = sorted(range(len(names)), key=lambda g: -sizes[g] * rng.uniform(0.5, 1.5))
         counts = {k: 0 for k in SPLITS}
         assign = {}
         for g in order:

@@ -33,8 +33,6 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 HEADS_FILE = "heads.safetensors"
 ONNX_FP32 = "model.onnx"
 ONNX_INT8 = "model.int8.onnx"
-INT8_MAX_F1_DROP = 0.01
-INT8_MIN_AGREEMENT = 0.99
 
 
 def default_base_model() -> str:
@@ -55,10 +53,16 @@ class StanceToneNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.stance_head = nn.Linear(hidden, len(STANCES))
         self.tone_head = nn.Linear(hidden, len(TONES))
-        self.register_buffer("stance_pos_weight", torch.as_tensor(
-            stance_pos_weight if stance_pos_weight is not None else np.ones(len(STANCES)), dtype=torch.float32))
-        self.register_buffer("tone_weight", torch.as_tensor(
-            tone_weight if tone_weight is not None else np.ones(len(TONES)), dtype=torch.float32))
+        self.register_buffer(
+            "stance_pos_weight",
+            torch.as_tensor(
+                stance_pos_weight if stance_pos_weight is not None else np.ones(len(STANCES)), dtype=torch.float32
+            ),
+        )
+        self.register_buffer(
+            "tone_weight",
+            torch.as_tensor(tone_weight if tone_weight is not None else np.ones(len(TONES)), dtype=torch.float32),
+        )
 
     def forward(self, input_ids, attention_mask, stance_labels=None, tone_labels=None):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
@@ -69,7 +73,8 @@ class StanceToneNet(nn.Module):
         out = {"stance_logits": stance_logits, "tone_logits": tone_logits}
         if stance_labels is not None and tone_labels is not None:
             bce = nn.functional.binary_cross_entropy_with_logits(
-                stance_logits, stance_labels.float(), pos_weight=self.stance_pos_weight)
+                stance_logits, stance_labels.float(), pos_weight=self.stance_pos_weight
+            )
             ce = nn.functional.cross_entropy(tone_logits, tone_labels.long(), weight=self.tone_weight)
             out["loss"] = bce + ce
         return out
@@ -97,8 +102,9 @@ def class_weights(stance_targets: np.ndarray, tone_targets: np.ndarray):
 class TransformerModel(StanceToneModel):
     kind = "transformer"
 
-    def __init__(self, config: TransformerConfig | None = None, *, base_model_path: str | None = None,
-                 progress: bool = False):
+    def __init__(
+        self, config: TransformerConfig | None = None, *, base_model_path: str | None = None, progress: bool = False
+    ):
         self.config = config or TransformerConfig()
         self.base_model_path = base_model_path or self.config.base_model or None
         self.progress = progress
@@ -107,20 +113,28 @@ class TransformerModel(StanceToneModel):
     def _windows_dataset(self, texts, stance_targets, tone_targets):
         import datasets
 
-        windows = make_windows(self.tokens_, texts, self.config.max_length,
-                               self.config.window_stride)
+        windows = self._windows(texts)
         self.n_truncated_ = int((windows.n_windows > 1).sum()) + getattr(self, "n_truncated_", 0)
         # every window of a training statement carries its labels; most statements are one window
-        return datasets.Dataset.from_dict({
-            "input_ids": windows.ids,
-            "attention_mask": [[1] * len(w) for w in windows.ids],
-            "stance_labels": stance_targets[windows.owner].astype(np.float32).tolist(),
-            "tone_labels": tone_targets[windows.owner].astype(np.int64).tolist(),
-        })
+        return datasets.Dataset.from_dict(
+            {
+                "input_ids": windows.ids,
+                "attention_mask": [[1] * len(w) for w in windows.ids],
+                "stance_labels": stance_targets[windows.owner].astype(np.float32).tolist(),
+                "tone_labels": tone_targets[windows.owner].astype(np.int64).tolist(),
+            }
+        )
 
     def fit(self, texts, stance_targets, tone_targets, *, validation=None):
-        from transformers import AutoModel, AutoTokenizer, EarlyStoppingCallback, Trainer, TrainingArguments
-        from transformers import DataCollatorWithPadding, set_seed
+        from transformers import (
+            AutoModel,
+            AutoTokenizer,
+            DataCollatorWithPadding,
+            EarlyStoppingCallback,
+            Trainer,
+            TrainingArguments,
+            set_seed,
+        )
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         logging.getLogger("transformers").setLevel(logging.ERROR)
@@ -139,10 +153,13 @@ class TransformerModel(StanceToneModel):
 
         encoder_params = [p for n, p in self.net_.named_parameters() if n.startswith("encoder.")]
         head_params = [p for n, p in self.net_.named_parameters() if not n.startswith("encoder.")]
-        optimizer = torch.optim.AdamW([
-            {"params": encoder_params, "lr": cfg.learning_rate},
-            {"params": head_params, "lr": cfg.head_learning_rate},
-        ], weight_decay=cfg.weight_decay)
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": encoder_params, "lr": cfg.learning_rate},
+                {"params": head_params, "lr": cfg.head_learning_rate},
+            ],
+            weight_decay=cfg.weight_decay,
+        )
 
         with tempfile.TemporaryDirectory(prefix="stance-train-") as workdir:
             args = TrainingArguments(
@@ -189,8 +206,7 @@ class TransformerModel(StanceToneModel):
     def predict_proba(self, texts):
         self.check_fitted()
         texts = list(texts)
-        windows = make_windows(self.tokens_, texts, self.config.max_length,
-                               self.config.window_stride)
+        windows = self._windows(texts)
         stance = np.zeros((len(windows.ids), len(STANCES)), dtype=np.float32)
         tone = np.zeros((len(windows.ids), len(TONES)), dtype=np.float32)
         self.net_.eval()
@@ -201,9 +217,16 @@ class TransformerModel(StanceToneModel):
         return pool(windows, stance, tone, len(texts))
 
     def input_warnings(self, texts):
-        windows = make_windows(self.tokens_, list(texts), self.config.max_length,
-                               self.config.window_stride)
-        return window_warnings(windows, self.config.max_length)
+        return window_warnings(self._windows(list(texts)), self.config.max_length)
+
+    def _windows(self, texts):
+        return make_windows(
+            self.tokens_,
+            texts,
+            self.config.max_length,
+            self.config.window_stride,
+            mask_names_dates=self.config.mask_names_dates,
+        )
 
     # -- persistence ------------------------------------------------------
     def config_dict(self) -> dict:
@@ -248,8 +271,9 @@ def _compute_metrics(eval_pred) -> dict:
     stance_pred = (stance_logits > 0).astype(int)
     present = stance_gold.sum(0) > 0
     return {
-        "stance_macro_f1": float(f1_score(stance_gold[:, present], stance_pred[:, present], average="macro",
-                                          zero_division=0)),
+        "stance_macro_f1": float(
+            f1_score(stance_gold[:, present], stance_pred[:, present], average="macro", zero_division=0)
+        ),
         "tone_macro_f1": float(f1_score(tone_gold, tone_logits.argmax(1), average="macro", zero_division=0)),
     }
 
@@ -272,11 +296,17 @@ def export_onnx(net: StanceToneNet, path: Path) -> None:
 def _export(wrapper, dummy, path: Path) -> None:
     with torch.inference_mode():
         torch.onnx.export(
-            wrapper, (dummy, (dummy > 0).long()), str(path),
+            wrapper,
+            (dummy, (dummy > 0).long()),
+            str(path),
             input_names=["input_ids", "attention_mask"],
             output_names=["stance_logits", "tone_logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
-                          "stance_logits": {0: "batch"}, "tone_logits": {0: "batch"}},
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "sequence"},
+                "attention_mask": {0: "batch", 1: "sequence"},
+                "stance_logits": {0: "batch"},
+                "tone_logits": {0: "batch"},
+            },
             opset_version=17,
             dynamo=False,
         )

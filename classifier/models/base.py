@@ -25,8 +25,14 @@ class StanceToneModel(ABC):
     max_input_tokens: ClassVar[int | None] = None
 
     @abstractmethod
-    def fit(self, texts: Sequence[str], stance_targets: np.ndarray, tone_targets: np.ndarray,
-            *, validation: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None) -> StanceToneModel:
+    def fit(
+        self,
+        texts: Sequence[str],
+        stance_targets: np.ndarray,
+        tone_targets: np.ndarray,
+        *,
+        validation: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None,
+    ) -> StanceToneModel:
         """Learn from texts, an n×8 multi-hot stance matrix and n tone indices; returns self."""
 
     @abstractmethod

@@ -24,11 +24,14 @@ INFERENCE_BATCH = 32
 class OnnxTransformerModel(StanceToneModel):
     kind = "transformer"
 
-    def __init__(self, session, tokenizer, *, max_length: int, stride: int, onnx_file: str):
+    def __init__(
+        self, session, tokenizer, *, max_length: int, stride: int, onnx_file: str, mask_names_dates: bool = True
+    ):
         self.session = session
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.stride = stride
+        self.mask_names_dates = mask_names_dates
         self.onnx_file = onnx_file
         self.input_names = {i.name for i in session.get_inputs()}
         self.fitted_ = True
@@ -38,7 +41,7 @@ class OnnxTransformerModel(StanceToneModel):
 
     def predict_proba(self, texts):
         texts = list(texts)
-        windows = make_windows(self.tokenizer, texts, self.max_length, self.stride)
+        windows = self._windows(texts)
         n = len(windows.ids)
         stance_logits = np.zeros((n, 8), dtype=np.float32)
         tone_logits = np.zeros((n, 5), dtype=np.float32)
@@ -51,8 +54,10 @@ class OnnxTransformerModel(StanceToneModel):
         return pool(windows, stance_logits, tone_logits, len(texts))
 
     def input_warnings(self, texts):
-        return window_warnings(make_windows(self.tokenizer, list(texts), self.max_length, self.stride),
-                               self.max_length)
+        return window_warnings(self._windows(list(texts)), self.max_length)
+
+    def _windows(self, texts):
+        return make_windows(self.tokenizer, texts, self.max_length, self.stride, mask_names_dates=self.mask_names_dates)
 
     def save(self, directory: Path) -> list[str]:
         raise NotImplementedError("the ONNX model is written by training; copy the model directory instead")
@@ -74,5 +79,11 @@ class OnnxTransformerModel(StanceToneModel):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(str(directory / onnx_file), options, providers=["CPUExecutionProvider"])
         tokenizer = plain_tokenizer(Tokenizer.from_file(str(directory / TOKENIZER_FILE)))
-        return cls(session, tokenizer, max_length=int(config.get("max_length", 128)),
-                   stride=int(config.get("window_stride", 96)), onnx_file=onnx_file)
+        return cls(
+            session,
+            tokenizer,
+            max_length=int(config.get("max_length", 128)),
+            stride=int(config.get("window_stride", 96)),
+            onnx_file=onnx_file,
+            mask_names_dates=bool(config.get("mask_names_dates", True)),
+        )

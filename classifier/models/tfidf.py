@@ -22,6 +22,7 @@ import numpy as np
 from classifier.config import TfidfConfig
 from classifier.errors import ModelFormatError
 from classifier.models.base import StanceToneModel
+from classifier.normalise import mask
 from classifier.schema import STANCES, TONES
 
 _TOKEN = re.compile(r"\w\w+")
@@ -45,8 +46,10 @@ def make_analyzer(config: TfidfConfig):
     w_lo, w_hi = config.word_ngrams
     c_lo, c_hi = config.char_ngrams
 
+    masked = config.mask_names_dates
+
     def analyze(text: str) -> list[str]:
-        words = _TOKEN.findall(normalise(text))
+        words = _TOKEN.findall(normalise(mask(text) if masked else text))
         feats: list[str] = []
         for n in range(w_lo, w_hi + 1):
             if n == 1:
@@ -101,8 +104,9 @@ class TfidfModel(StanceToneModel):
     def _logreg(self, c: float):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=c, class_weight="balanced", max_iter=self.config.max_iter,
-                                  random_state=self.config.seed)
+        return LogisticRegression(
+            C=c, class_weight="balanced", max_iter=self.config.max_iter, random_state=self.config.seed
+        )
 
     def _fit_stance(self, X, Y):
         coef = np.zeros((len(STANCES), X.shape[1]))
@@ -170,13 +174,16 @@ class TfidfModel(StanceToneModel):
 
         self.check_fitted()
         (directory / VOCAB_FILE).write_text(json.dumps(self.vocabulary_, ensure_ascii=False), encoding="utf-8")
-        save_file({
-            "idf": self.idf_,
-            "stance_coef": np.ascontiguousarray(self.stance_coef_),
-            "stance_intercept": self.stance_intercept_,
-            "tone_coef": np.ascontiguousarray(self.tone_coef_),
-            "tone_intercept": self.tone_intercept_,
-        }, str(directory / WEIGHTS_FILE))
+        save_file(
+            {
+                "idf": self.idf_,
+                "stance_coef": np.ascontiguousarray(self.stance_coef_),
+                "stance_intercept": self.stance_intercept_,
+                "tone_coef": np.ascontiguousarray(self.tone_coef_),
+                "tone_intercept": self.tone_intercept_,
+            },
+            str(directory / WEIGHTS_FILE),
+        )
         return [VOCAB_FILE, WEIGHTS_FILE]
 
     @classmethod
@@ -190,13 +197,19 @@ class TfidfModel(StanceToneModel):
         except (OSError, ValueError) as exc:
             raise ModelFormatError(f"{directory}: cannot read TF-IDF model files ({exc}); retrain it.") from exc
         n = len(vocab)
-        shapes = {"idf": (n,), "stance_coef": (len(STANCES), n), "stance_intercept": (len(STANCES),),
-                  "tone_coef": (len(TONES), n), "tone_intercept": (len(TONES),)}
+        shapes = {
+            "idf": (n,),
+            "stance_coef": (len(STANCES), n),
+            "stance_intercept": (len(STANCES),),
+            "tone_coef": (len(TONES), n),
+            "tone_intercept": (len(TONES),),
+        }
         for name, shape in shapes.items():
             if name not in arrays or arrays[name].shape != shape:
                 got = arrays[name].shape if name in arrays else "missing"
-                raise ModelFormatError(f"{directory / WEIGHTS_FILE}: array {name} has shape {got}, "
-                                       f"expected {shape}; retrain the model.")
+                raise ModelFormatError(
+                    f"{directory / WEIGHTS_FILE}: array {name} has shape {got}, expected {shape}; retrain the model."
+                )
         model.vocabulary_ = vocab
         model.index_ = {f: i for i, f in enumerate(vocab)}
         model.idf_ = arrays["idf"]

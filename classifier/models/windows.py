@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.normalise import mask
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -38,14 +40,20 @@ def plain_tokenizer(tokenizer):
     return plain
 
 
-def make_windows(tokenizer, texts: Sequence[str], max_length: int, stride: int) -> Windows:
-    """Token windows of at most ``max_length`` tokens; ``tokenizer`` is a ``tokenizers.Tokenizer``."""
+def make_windows(
+    tokenizer, texts: Sequence[str], max_length: int, stride: int, *, mask_names_dates: bool = True
+) -> Windows:
+    """Token windows of at most ``max_length`` tokens; ``tokenizer`` is a ``tokenizers.Tokenizer``.
+
+    Officials' names and dates are masked first (``classifier.normalise``).
+    """
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     body = max_length - 2
     ids: list[list[int]] = []
     owner: list[int] = []
     counts = np.zeros(len(texts), dtype=np.int64)
-    encodings = tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    texts = [mask(t) for t in texts] if mask_names_dates else list(texts)
+    encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
     for i, enc in enumerate(encodings):
         tokens = enc.ids
         starts = [0] if len(tokens) <= body else list(range(0, len(tokens) - body + stride, stride))
@@ -88,6 +96,7 @@ def pool(windows: Windows, stance_logits: np.ndarray, tone_logits: np.ndarray, n
 def window_warnings(windows: Windows, max_length: int) -> list[list[str]]:
     return [
         [f"long_text: longer than the model's {max_length}-token window; scored as {int(n)} overlapping windows"]
-        if n > 1 else []
+        if n > 1
+        else []
         for n in windows.n_windows
     ]

@@ -1,0 +1,39 @@
+"""Writing every report for a results dict: ``report.md`` and ``report.html``.
+
+Reports never run a model or compute a metric: they read the results dict
+(fresh from ``harness.compare`` or loaded back with ``harness.read_results``),
+so re-rendering after a template change needs no models and gives the same
+figures.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from evaluation.report_html import render_html
+from evaluation.report_md import render_markdown
+
+MARKDOWN_FILE = "report.md"
+HTML_FILE = "report.html"
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def render_reports(results: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``report.md`` and ``report.html`` into ``out_dir``; return ``{"markdown": path, "html": path}``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"markdown": out / MARKDOWN_FILE, "html": out / HTML_FILE}
+    markdown, page = render_markdown(results), render_html(results)  # render both before writing either
+    _write_text(paths["markdown"], markdown)
+    _write_text(paths["html"], page)
+    return paths
