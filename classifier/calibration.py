@@ -1,9 +1,11 @@
-"""Temperature scaling, fitted on the validation split and saved with the model.
+"""Calibration fitted on the validation split and saved with the model.
 
-One temperature per stance label (each is an independent sigmoid) and one for
-tone (a softmax). A single parameter per output cannot overfit a small
-validation split the way isotonic regression can, and it never changes the
-ranking of statements, only how far the probabilities are from 0.5.
+Stance: Platt scaling per label, ``sigmoid(a * logit(p) + b)``. Both models
+train the stance heads with class weights, which inflates the scores of rare
+labels; the offset ``b`` takes that bias out, the slope ``a`` fixes over- or
+under-confidence. Tone: one temperature for the softmax. Few parameters per
+output cannot overfit a small validation split the way isotonic regression
+can, and neither step changes the ranking of statements for a label.
 """
 
 from __future__ import annotations
@@ -32,28 +34,31 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _best_temperature(nll) -> float:
-    from scipy.optimize import minimize_scalar
-
-    result = minimize_scalar(lambda log_t: nll(np.exp(log_t)), bounds=(-3.0, 3.0), method="bounded")
-    return float(np.exp(result.x))
+def _bce(p: np.ndarray, y: np.ndarray) -> float:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 @dataclass(frozen=True)
 class Calibration:
-    stance_temperatures: tuple[float, ...] = field(default_factory=lambda: (1.0,) * len(STANCES))
+    stance_slopes: tuple[float, ...] = field(default_factory=lambda: (1.0,) * len(STANCES))
+    stance_offsets: tuple[float, ...] = field(default_factory=lambda: (0.0,) * len(STANCES))
     tone_temperature: float = 1.0
 
     def apply(self, stance_proba: np.ndarray, tone_proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        temps = np.asarray(self.stance_temperatures)
-        stance = _sigmoid(_logit(stance_proba) / temps)
+        a, b = np.asarray(self.stance_slopes), np.asarray(self.stance_offsets)
+        stance = _sigmoid(a * _logit(stance_proba) + b)
         tone = _softmax(np.log(np.clip(tone_proba, _EPS, 1.0)) / self.tone_temperature)
         return stance, tone
 
     def to_dict(self) -> dict:
         return {
-            "method": "temperature",
-            "stance_temperatures": dict(zip(STANCES, self.stance_temperatures, strict=True)),
+            "stance_method": "platt",
+            "stance": {
+                label: {"slope": a, "offset": b}
+                for label, a, b in zip(STANCES, self.stance_slopes, self.stance_offsets, strict=True)
+            },
+            "tone_method": "temperature",
             "tone_temperature": self.tone_temperature,
         }
 
@@ -61,30 +66,51 @@ class Calibration:
     def from_dict(cls, data: dict | None) -> Calibration:
         if not data:
             return cls()
-        temps = data["stance_temperatures"]
-        return cls(tuple(float(temps[label]) for label in STANCES), float(data["tone_temperature"]))
+        stance = data["stance"]
+        return cls(
+            tuple(float(stance[label]["slope"]) for label in STANCES),
+            tuple(float(stance[label]["offset"]) for label in STANCES),
+            float(data["tone_temperature"]),
+        )
+
+
+def _fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    from scipy.optimize import minimize
+
+    # a weak pull towards the identity (a=1, b=0) keeps a label with few
+    # validation positives from being bent by a handful of statements
+    def loss(params):
+        a, b = params
+        return _bce(_sigmoid(a * z + b), y) + 1e-3 * ((a - 1) ** 2 + b**2)
+
+    result = minimize(loss, x0=[1.0, 0.0], method="L-BFGS-B", bounds=[(0.05, 20.0), (-10.0, 10.0)])
+    return float(result.x[0]), float(result.x[1])
+
+
+def _fit_temperature(logp: np.ndarray, gold: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(gold))
+
+    def nll(log_t):
+        return -np.mean(np.log(np.clip(_softmax(logp / np.exp(log_t))[rows, gold], _EPS, 1.0)))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
 
 
 def fit_calibration(
     stance_proba: np.ndarray, stance_gold: np.ndarray, tone_proba: np.ndarray, tone_gold: np.ndarray
 ) -> Calibration:
-    """Temperatures that minimise validation log-loss."""
-    temps = []
+    """Parameters that minimise validation log-loss."""
+    slopes, offsets = [], []
     for j in range(stance_proba.shape[1]):
-        z, y = _logit(stance_proba[:, j]), stance_gold[:, j]
+        y = stance_gold[:, j]
         if y.min() == y.max():  # one class only: nothing to calibrate against
-            temps.append(1.0)
+            slopes.append(1.0)
+            offsets.append(0.0)
             continue
-
-        def nll(t, z=z, y=y):
-            p = np.clip(_sigmoid(z / t), _EPS, 1 - _EPS)
-            return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-
-        temps.append(_best_temperature(nll))
-    logp = np.log(np.clip(tone_proba, _EPS, 1.0))
-    rows = np.arange(len(tone_gold))
-
-    def tone_nll(t):
-        return -np.mean(np.log(np.clip(_softmax(logp / t)[rows, tone_gold], _EPS, 1.0)))
-
-    return Calibration(tuple(temps), _best_temperature(tone_nll))
+        a, b = _fit_platt(_logit(stance_proba[:, j]), y)
+        slopes.append(a)
+        offsets.append(b)
+    tone_t = _fit_temperature(np.log(np.clip(tone_proba, _EPS, 1.0)), tone_gold)
+    return Calibration(tuple(slopes), tuple(offsets), tone_t)

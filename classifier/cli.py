@@ -175,13 +175,12 @@ def resolve_model(model_dir: Path | None) -> Path:
     help="Override the --output format (default: by file extension).",
 )
 @click.option("--text-column", default="text", show_default=True, help="CSV column / JSON field holding the text.")
+@click.option("--explain", is_flag=True, help="Add evidence: the spans that carry each predicted label.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted --output run.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=256, show_default=True)
 @handle_errors
-def classify(
-    texts, input_path, output_path, model_dir, fmt, input_format, output_format, text_column, resume, force, batch_size
-):
+def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_options):
     """Classify statements given as arguments, in a file, or on stdin."""
     from classifier import output as out_fmt
     from classifier.predictor import Predictor
@@ -194,25 +193,24 @@ def classify(
         input_path = "-"
     if output_path is not None and not input_path:
         raise click.UsageError("--output works with --input (use --format to print argument results)")
+    if output_path is not None and explain:
+        raise click.UsageError("--explain is for reading a few statements; it is not available with --output")
     predictor = Predictor.load(resolve_model(model_dir))
     if output_path is not None:
-        _classify_to_file(
-            predictor,
-            input_path,
-            output_path,
-            input_format=input_format,
-            output_format=output_format,
-            text_column=text_column,
-            resume=resume,
-            overwrite=force,
-            batch_size=batch_size,
-        )
+        _classify_to_file(predictor, input_path, output_path, **batch_options)
         return
     fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     if texts:
-        results = predictor.classify(list(texts))
+        results = predictor.classify(list(texts), explain=explain)
     else:
-        results = out_fmt.classify_rows(predictor, input_path, input_format, text_column, batch_size)
+        results = out_fmt.classify_rows(
+            predictor,
+            input_path,
+            batch_options["input_format"],
+            batch_options["text_column"],
+            batch_options["batch_size"],
+            explain=explain,
+        )
     failed = out_fmt.emit(results, fmt, sys.stdout)
     if failed:
         click.echo(f"{failed} statement(s) could not be classified (see their 'error' field)", err=True)
@@ -222,6 +220,7 @@ def classify(
 def _classify_to_file(predictor, input_path, output_path, **options):
     from classifier.batch import BatchInterrupted, run_batch
 
+    options["overwrite"] = options.pop("force")
     try:
         summary = run_batch(predictor, input_path, output_path, progress=sys.stderr.isatty(), **options)
     except BatchInterrupted as exc:
@@ -235,31 +234,36 @@ def _classify_to_file(predictor, input_path, output_path, **options):
 # -- evaluate / compare -----------------------------------------------------
 
 
+def evaluation_options(fn):
+    """Options shared by ``evaluate`` and ``compare``: which data, which split, how many resamples."""
+    fn = click.option(
+        "--resamples",
+        type=click.IntRange(0, 100_000),
+        default=1000,
+        show_default=True,
+        help="Bootstrap resamples for the 95% intervals (0: none).",
+    )(fn)
+    fn = click.option("--split", default="test", show_default=True, help="Split to use when the file has splits.")(fn)
+    return click.option(
+        "--data",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Labelled JSONL (default: the bundled corpus; only text, stances and tone are required).",
+    )(fn)
+
+
 @cli.command()
 @click.option("--model", "model_dir", type=click.Path(path_type=Path), required=True, help="Model directory.")
-@click.option(
-    "--data",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Labelled JSONL (default: test split of the bundled corpus).",
-)
-@click.option("--split", default="test", show_default=True, help="Split to use when the file has splits.")
+@evaluation_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory for metrics.json, results.json and the reports.",
-)
-@click.option(
-    "--resamples",
-    type=click.IntRange(0, 100_000),
-    default=1000,
-    show_default=True,
-    help="Bootstrap resamples for the confidence intervals.",
+    help="Directory for metrics.json, results.json and the reports (default: reports/<model>).",
 )
 @handle_errors
-def evaluate(model_dir, data, split, out, resamples):
-    """Score one model on labelled data."""
+def evaluate(model_dir, data, split, resamples, out):
+    """Score one model on labelled data: metrics.json, results.json, report.md, report.html."""
     _run_comparison([model_dir], data, split, out or Path("reports") / model_dir.name, resamples)
 
 
@@ -273,21 +277,18 @@ def evaluate(model_dir, data, split, out, resamples):
     help="Model directories (repeat the option or list them after it).",
 )
 @click.argument("more_models", nargs=-1, type=click.Path(path_type=Path))
+@evaluation_options
 @click.option(
-    "--data",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Labelled JSONL (default: test split of the bundled corpus).",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports/compare"),
+    show_default=True,
+    help="Directory for results.json and the reports.",
 )
-@click.option("--split", default="test", show_default=True)
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/compare"), show_default=True
-)
-@click.option("--resamples", type=click.IntRange(0, 100_000), default=1000, show_default=True)
 @handle_errors
-def compare(model_dirs, more_models, data, split, out, resamples):
+def compare(model_dirs, more_models, data, split, resamples, out):
     """Run several models on the same statements and write one comparison report."""
-    _run_comparison(list(model_dirs) + list(more_models), data, split, out, resamples)
+    _run_comparison([*model_dirs, *more_models], data, split, out, resamples)
 
 
 def _run_comparison(model_dirs, data, split, out, resamples):

@@ -13,7 +13,7 @@ _LIMITS = """\
   in the training data): what a statement does (stances) and in what register (tone).
 - Trained on English statements written by the project team in their own words from public facts, not
   on verbatim quotes; real statements differ in length, translation style and vocabulary.
-- Stance scores are calibrated probabilities per label (temperature scaling on the validation split);
+- Stance scores are calibrated probabilities per label (Platt scaling on the validation split; tone: temperature);
   a stance is predicted when its score passes its tuned threshold. Treat scores near the threshold
   as uncertain and read the statement.
 - Not suitable for other languages (non-English input is flagged), for texts that are not statements

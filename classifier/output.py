@@ -51,9 +51,20 @@ def _table(results: list[dict], stream: TextIO) -> None:
         stances = ", ".join(f"{s} {scores[s]:.2f}" for s in result["stances"])
         stream.write(f"  stance: {stances}\n")
         stream.write(f"  tone:   {result['tone']} {result['tone_scores'][result['tone']]:.2f}\n")
+        _evidence_lines(result.get("evidence"), width, stream)
         for warning in result.get("warnings", []):
             stream.write(f"  warning: {warning}\n")
     stream.write(f"{rule}\n")
+
+
+def _evidence_lines(evidence: dict | None, width: int, stream: TextIO) -> None:
+    if not evidence:
+        return
+    spans = [*evidence["stances"].items(), ("tone", evidence["tone"])]
+    for label, found in spans:
+        for span in found:
+            quote = textwrap.shorten(span["text"], width=width - len(label) - 22, placeholder=" ...")
+            stream.write(f'  evidence {label} (+{span["weight"]:.2f}): "{quote}"\n')
 
 
 def emit(results: Iterable[dict], fmt: str, stream: TextIO) -> int:
@@ -81,7 +92,7 @@ def emit(results: Iterable[dict], fmt: str, stream: TextIO) -> int:
 
 
 def classify_rows(
-    predictor, source: str, input_format: str | None, text_column: str, batch_size: int
+    predictor, source: str, input_format: str | None, text_column: str, batch_size: int, *, explain: bool = False
 ) -> Iterator[dict]:
     """Classify an input file or stdin chunk by chunk, one result per input row, in order."""
     from classifier.batch import iter_input_rows
@@ -91,7 +102,7 @@ def classify_rows(
     def flush(rows):
         texts = [r.text if r.error is None and r.text is not None else "" for r in rows]
         ids = [str(r.id) for r in rows]
-        for row, row_id, result in zip(rows, ids, predictor.classify(texts, ids), strict=True):
+        for row, row_id, result in zip(rows, ids, predictor.classify(texts, ids, explain=explain), strict=True):
             yield {"id": row_id, "text": row.text or "", "error": row.error} if row.error is not None else result
 
     for row in iter_input_rows(source, input_format, text_column):

@@ -126,8 +126,12 @@ class Predictor:
         stance, tone = self.model.predict_proba(list(texts))
         return self.calibration.apply(stance, tone)
 
-    def classify(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> list[dict]:
-        """One result per input, in order; empty texts get an ``error`` entry instead of scores."""
+    def classify(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, explain: bool = False) -> list[dict]:
+        """One result per input, in order; empty texts get an ``error`` entry instead of scores.
+
+        ``explain`` adds ``evidence``: the spans that carry each predicted label
+        (``classifier.explain``; it re-scores each statement once per clause).
+        """
         ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
         stance, tone = self.scores([texts[i] for i in valid])
@@ -153,5 +157,9 @@ class Predictor:
             warnings = text_warnings(texts[i]) + model_warnings[row]
             if warnings:
                 result["warnings"] = warnings
+            if explain:
+                from classifier.explain import evidence
+
+                result["evidence"] = evidence(self, texts[i], result["stances"], result["tone"])
             results[i] = result
         return results

@@ -9,7 +9,6 @@ resample indices, which is what makes the paired differences meaningful.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.atomic import atomic_write_text
 from classifier.corpus import Statement, file_sha256, read_statements, select_split
 from classifier.errors import ConfigError, DataError
 from classifier.paths import DEFAULT_DATA
@@ -292,14 +292,7 @@ def compare(
 
 def _write_json(path: Path, data: dict) -> None:
     """Write atomically, so a crash never leaves half a results file that a report would then render."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:

@@ -167,8 +167,8 @@ def _verdict(results: dict) -> str:
         + "</div>"
         + _help(
             "The rule: stance macro-F1 decides; among models that cannot be told apart on it, a model "
-            "significantly better on tone macro-F1 wins, else the faster one. 'Significant' means the 95% "
-            "paired bootstrap interval of the difference excludes zero."
+            "significantly better on tone macro-F1 wins, else one at least 2x faster, else the best point "
+            "estimate. 'Significant' means the 95% paired bootstrap interval of the difference excludes zero."
         )
         + _figure(
             png,

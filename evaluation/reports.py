@@ -8,24 +8,14 @@ figures.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from classifier.atomic import atomic_write_text
 from evaluation.report_html import render_html
 from evaluation.report_md import render_markdown
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def render_reports(results: dict, out_dir: str | Path) -> dict[str, Path]:
@@ -34,6 +24,6 @@ def render_reports(results: dict, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": out / MARKDOWN_FILE, "html": out / HTML_FILE}
     markdown, page = render_markdown(results), render_html(results)  # render both before writing either
-    _write_text(paths["markdown"], markdown)
-    _write_text(paths["html"], page)
+    atomic_write_text(paths["markdown"], markdown)
+    atomic_write_text(paths["html"], page)
     return paths

@@ -90,7 +90,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path, tfidf_model_dir):
 def test_unexpected_errors_exit_1_without_traceback(monkeypatch, tfidf_model_dir):
     from classifier.predictor import Predictor
 
-    def boom(self, texts, ids=None):
+    def boom(self, texts, ids=None, explain=False):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Predictor, "classify", boom)
@@ -150,3 +150,15 @@ def test_data_check_and_stats(tmp_path, mini_corpus):
     counts = json.loads(stats.stdout)
     assert counts["n"] == 40 and counts["split"] == {"train": 32, "validation": 8, "test": 0}
     assert counts["stance_primary"]["neutral"] == 5
+
+
+def test_explain_gives_evidence_spans_from_the_statement(tfidf_model_dir):
+    text = "We strongly condemn the attack on the hospital. Our hearts are with the families of the victims."
+    result = run("classify", "--model", tfidf_model_dir, "--format", "json", "--explain", text)
+    (row,) = json.loads(result.stdout)
+    evidence = row["evidence"]
+    assert set(evidence["stances"]) == set(row["stances"])
+    for spans in [*evidence["stances"].values(), evidence["tone"]]:
+        assert all(span["text"] in text and span["weight"] >= 0.05 for span in spans)
+    table = run("classify", "--model", tfidf_model_dir, "--format", "table", "--explain", text)
+    assert "evidence" in table.stdout
