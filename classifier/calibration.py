@@ -66,12 +66,19 @@ class Calibration:
     def from_dict(cls, data: dict | None) -> Calibration:
         if not data:
             return cls()
-        stance = data["stance"]
-        return cls(
-            tuple(float(stance[label]["slope"]) for label in STANCES),
-            tuple(float(stance[label]["offset"]) for label in STANCES),
-            float(data["tone_temperature"]),
-        )
+        try:
+            stance = data["stance"]
+            return cls(
+                tuple(float(stance[label]["slope"]) for label in STANCES),
+                tuple(float(stance[label]["offset"]) for label in STANCES),
+                float(data["tone_temperature"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            from classifier.errors import ModelFormatError
+
+            raise ModelFormatError(
+                f"unreadable calibration in model.json ({exc!r}); retrain the model with this version"
+            ) from exc
 
 
 def _fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -33,3 +33,12 @@ def test_round_trip_through_dict_and_identity_default():
     assert Calibration.from_dict(None) == Calibration()
     p = np.array([[0.2] * 8])
     np.testing.assert_allclose(Calibration().apply(p, np.full((1, 5), 0.2))[0], p)
+
+
+def test_unreadable_calibration_is_a_format_error():
+    import pytest
+
+    from classifier.errors import ModelFormatError
+
+    with pytest.raises(ModelFormatError, match="unreadable calibration in model.json"):
+        Calibration.from_dict({"stance_temperatures": {}, "tone_temperature": 1.0})

@@ -315,7 +315,9 @@ def _export(wrapper, dummy, path: Path) -> None:
 def quantize_int8(src: Path, dst: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+    # per-channel scales keep MiniLM's stance F1 within noise of fp32 on our
+    # validation split; one scale per tensor cost 0.03 macro-F1
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
 
 
 def write_metadata_patch(directory: Path, patch: dict) -> None:
