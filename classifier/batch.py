@@ -17,33 +17,31 @@ Why it is built this way:
   ``resume=True`` cuts off before skipping the rows recorded, so nothing is
   duplicated or lost. The sidecar also records what identifies the
   run (input size and content hashes, formats, text column, model), and resume
-  refuses when any of it changed.
+  refuses when any of it changed. The partial file, its sidecar and the resume
+  checks live in ``classifier.batch_checkpoint``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
-from classifier.batch_io import (
-    CsvFormatter,
-    InputReader,
-    InputRow,
-    JsonlFormatter,
-    field_names,
-    is_stdin,
-    iter_input_rows,
-    resolve_output_format,
+from classifier.batch_checkpoint import (
+    Done,
+    PartialFile,
+    ResumeError,
+    StdoutSink,
+    check_resume,
+    input_fingerprint,
+    model_fingerprint,
 )
-from classifier.errors import ConfigError, DataError, StanceError
+from classifier.batch_io import InputReader, InputRow, is_stdin, iter_input_rows, resolve_output_format
+from classifier.batch_output import CsvFormatter, JsonlFormatter, field_names
+from classifier.errors import ConfigError, StanceError
 
 __all__ = [
     "BatchInterrupted",
@@ -55,14 +53,11 @@ __all__ = [
     "run_batch",
 ]
 
-SIDECAR_VERSION = 1
 #: JSONL -> CSV: the CSV columns are the fields seen in the first rows, read up to these limits
 HEADER_SCAN_ROWS = 1000
 HEADER_SCAN_CHARS = 16 * 2**20
-MAX_ERROR_EXAMPLES = 20
 #: longest time between progress records; a hard kill repeats at most this much work on resume
 CHECKPOINT_SECONDS = 1.0
-_FINGERPRINT_BYTES = 2**20
 
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -75,10 +70,6 @@ class BatchInterrupted(StanceError):
         self.resume_hint = resume_hint
         self.partial_path = partial_path
         super().__init__(f"interrupted after {rows_done} rows. {resume_hint}")
-
-
-class ResumeError(StanceError):
-    """``resume=True`` cannot continue: the partial output belongs to another input, model or options."""
 
 
 class OutputExistsError(StanceError):
@@ -119,212 +110,6 @@ class BatchSummary:
         if self.errors:
             text += f". First error: {self.errors[0]}"
         return text
-
-
-@dataclass(frozen=True)
-class _Done:
-    """Rows and bytes in the output so far; saved in the sidecar after every chunk."""
-
-    rows: int = 0
-    bytes: int = 0
-    classified: int = 0
-    failed: int = 0
-    errors: tuple[str, ...] = ()
-
-    def after(self, rows: list[InputRow], results: list[dict | None], n_bytes: int) -> _Done:
-        errors = list(self.errors)
-        failed = 0
-        for row, result in zip(rows, results, strict=True):
-            if result is None or "error" in result:
-                failed += 1
-                if len(errors) < MAX_ERROR_EXAMPLES:
-                    errors.append(row.error or f"row {row.number}: {result and result['error']}")
-        return _Done(
-            self.rows + len(rows),
-            self.bytes + n_bytes,
-            self.classified + len(rows) - failed,
-            self.failed + failed,
-            tuple(errors),
-        )
-
-
-class _PartialFile:
-    """``<output>.partial`` and its sidecar; ``commit`` moves the finished file onto ``<output>``.
-
-    ``done`` is what the file holds (every chunk written and flushed in full);
-    ``recorded`` is what the sidecar says, and never runs ahead of what has
-    been fsynced. Recording (fsync + sidecar) happens at most every
-    ``CHECKPOINT_SECONDS`` and when the run stops, because fsyncing every chunk
-    costs up to a third of the run time on a busy disk; a hard kill then
-    repeats at most that much work on resume.
-    """
-
-    resumable = True
-
-    def __init__(self, target: Path):
-        self.target = target
-        self.partial = target.with_name(target.name + ".partial")
-        self.sidecar = target.with_name(target.name + ".partial.json")
-        self.handle: BinaryIO | None = None
-        self.run: dict = {}
-        self.done = self.recorded = _Done()
-        self.recorded_at = float("-inf")
-
-    def load(self) -> dict | None:
-        if not self.sidecar.exists():
-            return None
-        try:
-            saved = json.loads(self.sidecar.read_text(encoding="utf-8"))
-            if saved.get("version") != SIDECAR_VERSION:
-                raise ValueError(f"sidecar version {saved.get('version')!r}")
-            saved["done"] = _Done(**{**saved["done"], "errors": tuple(saved["done"]["errors"])})
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ResumeError(
-                f"{self.sidecar}: unreadable progress record ({exc}); run again without resume to start over"
-            ) from exc
-        return saved
-
-    def open(self, run: dict, done: _Done | None) -> None:
-        """Start a fresh partial file, or reopen one cut back to the last recorded chunk."""
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.run = run
-        self.done = self.recorded = done or _Done()
-        if done is None:  # the record first: a partial file never exists without one
-            self._save()
-            self.handle = open(self.partial, "wb")  # noqa: SIM115 - held open across chunks, closed by close()
-            return
-        self.handle = open(self.partial, "r+b")  # noqa: SIM115
-        self.handle.truncate(done.bytes)
-        self.handle.seek(done.bytes)
-
-    def write(self, data: bytes, done: _Done) -> None:
-        if self.handle is None:
-            raise RuntimeError("write() before open()")
-        self.handle.write(data)
-        self.handle.flush()
-        self.done = done
-        if time.monotonic() - self.recorded_at >= CHECKPOINT_SECONDS:
-            self.checkpoint()
-
-    def checkpoint(self) -> None:
-        """Make the chunks written so far durable, then record them in the sidecar."""
-        if self.handle is None or self.recorded == self.done:
-            return
-        os.fsync(self.handle.fileno())
-        self.recorded = self.done
-        self._save()
-        self.recorded_at = time.monotonic()
-
-    def _save(self) -> None:
-        record = {
-            "version": SIDECAR_VERSION,
-            "output": str(self.target),
-            "run": self.run,
-            "done": asdict(self.recorded),
-        }
-        tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
-        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.sidecar)
-
-    def close(self) -> None:
-        """Stop, recording every chunk written in full (a chunk cut short is cut off on resume)."""
-        if self.handle is not None:
-            self.checkpoint()
-            self.handle.close()
-            self.handle = None
-
-    def commit(self) -> None:
-        if self.handle is not None:
-            os.fsync(self.handle.fileno())  # durable before the rename makes it look complete
-            self.handle.close()
-            self.handle = None
-        os.replace(self.partial, self.target)
-        self.sidecar.unlink(missing_ok=True)
-
-
-class _StdoutSink:
-    """Results straight to stdout: nothing to rename, nothing to resume."""
-
-    resumable = False
-
-    def __init__(self):
-        self.done = _Done()
-        self.partial = None
-
-    def open(self, run: dict, done: _Done | None) -> None:
-        self.done = _Done()
-
-    def write(self, data: bytes, done: _Done) -> None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        self.done = done
-
-    def close(self) -> None:
-        sys.stdout.buffer.flush()
-
-    commit = close
-
-
-def _input_fingerprint(path: Path) -> dict:
-    """Size plus hashes of the first and last MiB: cheap, and catches edits, appends and swaps."""
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = hashlib.sha256(fh.read(_FINGERPRINT_BYTES)).hexdigest()
-            fh.seek(max(0, size - _FINGERPRINT_BYTES))
-            tail = hashlib.sha256(fh.read(_FINGERPRINT_BYTES)).hexdigest()
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return {"size": size, "head_sha256": head, "tail_sha256": tail}
-
-
-def _model_fingerprint(predictor) -> str:
-    metadata = getattr(predictor, "metadata", None) or {}
-    return hashlib.sha256(json.dumps(metadata, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-_RUN_FIELDS = {
-    "input": "the input path",
-    "input_fingerprint": "the input file's size or content",
-    "input_format": "the input format",
-    "output_format": "the output format",
-    "text_column": "the text column",
-    "columns": "the CSV columns",
-    "model": "the model",
-}
-
-
-def _check_resume(sink: _PartialFile, run: dict) -> _Done | None:
-    """Where to continue from, or None when there is nothing to resume (start afresh)."""
-    saved = sink.load()
-    if saved is None:
-        if sink.partial.exists():
-            raise ResumeError(
-                f"{sink.partial} exists but {sink.sidecar.name} (its progress record) does not, so "
-                "it is unknown how much of it is complete; run again without resume to start over"
-            )
-        return None
-    changed = [key for key in _RUN_FIELDS if saved["run"].get(key) != run.get(key)]
-    if changed != ["columns"] and "columns" in changed:  # the columns follow from the other settings
-        changed.remove("columns")
-    if changed:
-        changed = [_RUN_FIELDS[key] for key in changed]
-        raise ResumeError(
-            f"cannot resume {sink.partial}: {', '.join(changed)} changed since it was written; "
-            "run again without resume to start over"
-        )
-    done: _Done = saved["done"]
-    if done.bytes == 0 and not sink.partial.exists():  # stopped before the partial file was created
-        return None
-    size = sink.partial.stat().st_size if sink.partial.exists() else -1
-    if size < done.bytes:
-        raise ResumeError(
-            f"{sink.partial} is {max(size, 0)} bytes but {done.bytes} were recorded as written; "
-            "run again without resume to start over"
-        )
-    return done
 
 
 def _model_text(text: str) -> str:
@@ -409,7 +194,7 @@ def _prepare_target(input_path: str | Path, output_path: str | Path, *, resume: 
     if is_stdin(output_path):
         if resume:
             raise ResumeError("output to stdout cannot be resumed; write to a file to use resume")
-        return _StdoutSink()
+        return StdoutSink()
     target = Path(output_path)
     if target.is_dir():
         raise ConfigError(f"{target} is a directory; give an output file name")
@@ -419,7 +204,7 @@ def _prepare_target(input_path: str | Path, output_path: str | Path, *, resume: 
         raise OutputExistsError(f"{target} already exists; pass overwrite=True (--force) to replace it")
     if resume and is_stdin(input_path):
         raise ResumeError("a run that reads stdin cannot be resumed; give an input file to use resume")
-    return _PartialFile(target)
+    return PartialFile(target, checkpoint_seconds=CHECKPOINT_SECONDS)
 
 
 def run_batch(
@@ -453,7 +238,7 @@ def run_batch(
     reader = InputReader(input_path, input_format, text_column)
     out_format = resolve_output_format(output_path, output_format)
     from_file = not is_stdin(input_path)
-    fingerprint = _input_fingerprint(Path(input_path)) if from_file else None
+    fingerprint = input_fingerprint(Path(input_path)) if from_file else None
     rows = iter(reader)
     head = _head(rows, reader, out_format)
     formatter = _formatter(out_format, reader, head)
@@ -464,9 +249,9 @@ def run_batch(
         "output_format": out_format,
         "text_column": text_column,
         "columns": getattr(formatter, "columns", None),
-        "model": _model_fingerprint(predictor),
+        "model": model_fingerprint(predictor),
     }
-    resumed = _check_resume(sink, run) if resume and isinstance(sink, _PartialFile) else None
+    resumed = check_resume(sink, run) if resume and isinstance(sink, PartialFile) else None
     rows = itertools.chain(head, rows)
     if resumed is not None:
         _skip(rows, resumed.rows, reader.name)
@@ -476,7 +261,7 @@ def run_batch(
         sink.open(run, resumed)
         if resumed is None:
             header = formatter.header()
-            sink.write(header, _Done(bytes=len(header)))
+            sink.write(header, Done(bytes=len(header)))
         for chunk in _chunks(rows, batch_size):
             results = _classify(predictor, chunk)
             data = formatter.format(chunk, results)
@@ -504,7 +289,7 @@ def run_batch(
     done = sink.done
     return BatchSummary(
         input_path=reader.name,
-        output_path="-" if not isinstance(sink, _PartialFile) else str(sink.target),
+        output_path="-" if not isinstance(sink, PartialFile) else str(sink.target),
         input_format=reader.format or "text",
         output_format=out_format,
         read=done.rows,

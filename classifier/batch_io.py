@@ -1,4 +1,4 @@
-"""Reading statements from JSONL, CSV or text files, and writing results as JSONL or CSV.
+"""Reading statements from JSONL, CSV or text files (results are written by ``classifier.batch_output``).
 
 Readers turn every input row into exactly one ``InputRow``, in order, so that
 output row *n* always answers input row *n*. A row that cannot be classified
@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
-import io
 import itertools
 import json
 import sys
@@ -39,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from classifier.batch_output import RESULT_COLUMNS as RESULT_COLUMNS  # re-exported: the CSV result columns
 from classifier.errors import ConfigError, DataError
-from classifier.schema import STANCES, TONES
 
 INPUT_FORMATS = ("jsonl", "csv", "tsv", "text")
 OUTPUT_FORMATS = ("jsonl", "csv")
@@ -342,133 +341,3 @@ def _csv_rows(source: InputReader, lines: Iterator[tuple[int, bytes, bool]]) -> 
                 yield InputRow(number, None, fields, f"{where}: empty text")
             else:
                 yield InputRow(number, fields[column], fields)
-
-
-# -- writing ------------------------------------------------------------------
-
-#: fields the classifier adds to a JSONL row; an input field of the same name is kept as ``input_<name>``
-RESULT_FIELDS = ("stances", "stance_scores", "tone", "tone_scores", "warnings", "error")
-#: result columns of a CSV row, in the order ``classifier.output`` prints them
-RESULT_COLUMNS = (
-    "stances",
-    "primary_stance",
-    "tone",
-    "warnings",
-    "error",
-    *(f"score_{s}" for s in STANCES),
-    *(f"tone_{t}" for t in TONES),
-)
-#: CSV column for JSONL fields first seen after the header was written
-OTHER_FIELDS = "other_fields"
-WARNING_SEPARATOR = " | "  # warnings themselves contain ';'
-
-
-def _free_name(name: str, taken: Iterable[str]) -> str:
-    taken = set(taken)
-    while name in taken:
-        name = f"input_{name}"
-    return name
-
-
-def output_record(row: InputRow, result: dict | None) -> dict:
-    """One JSONL output object: ``id`` first, the input fields, then the result or the error."""
-    record: dict = {"id": row.id}
-    for key, value in row.fields.items():
-        if key != "id":
-            record[_free_name(key, RESULT_FIELDS) if key in RESULT_FIELDS else key] = value
-    if result is None or "error" in result:
-        record["error"] = row.error if result is None else f"row {row.number}: {result['error']}"
-        return record
-    for key in ("stances", "stance_scores", "tone", "tone_scores"):
-        record[key] = result[key]
-    if result.get("warnings"):
-        record["warnings"] = result["warnings"]
-    return record
-
-
-#: characters JSON allows raw in strings but ``str.splitlines`` and some editors treat as line breaks
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
-class JsonlFormatter:
-    """Result rows as JSON Lines (UTF-8, one object per line)."""
-
-    def header(self) -> bytes:
-        return b""
-
-    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
-        out = []
-        for row, result in zip(rows, results, strict=True):
-            record = output_record(row, result)
-            line = json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
-            try:
-                out.append(line.encode("utf-8"))
-            except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped
-                out.append(json.dumps(record).encode("ascii"))
-        return b"".join(line + b"\n" for line in out)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-class CsvFormatter:
-    """Result rows as CSV: ``id``, the input columns, then ``RESULT_COLUMNS``.
-
-    ``input_columns`` is fixed before the first row is written (the CSV header,
-    or the JSONL fields seen in the first rows); with ``other_fields`` the
-    fields of later JSONL rows that are not in it go into one JSON column, so
-    nothing is dropped.
-    """
-
-    def __init__(self, input_columns: Sequence[str], *, other_fields: bool = False):
-        self.input_columns = [c for c in input_columns if c != "id"]
-        self.other_fields = other_fields
-        reserved = {"id", *RESULT_COLUMNS, *([OTHER_FIELDS] if other_fields else [])}
-        self.names = {c: _free_name(c, reserved) for c in self.input_columns}
-        self.columns = ["id", *self.names.values(), *([OTHER_FIELDS] if other_fields else []), *RESULT_COLUMNS]
-
-    def _line(self, values: list[str]) -> str:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(values)
-        return buffer.getvalue()
-
-    def header(self) -> bytes:
-        return self._line(self.columns).encode("utf-8", "backslashreplace")
-
-    def row(self, row: InputRow, result: dict | None) -> list[str]:
-        values = [_cell(row.id), *(_cell(row.fields.get(c)) for c in self.input_columns)]
-        if self.other_fields:
-            known = {"id", *self.input_columns}
-            extra = {k: v for k, v in row.fields.items() if k not in known}
-            values.append(json.dumps(extra, ensure_ascii=False) if extra else "")
-        if result is None or "error" in result:
-            error = row.error if result is None else f"row {row.number}: {result['error']}"
-            return [*values, "", "", "", "", error or "", *([""] * (len(STANCES) + len(TONES)))]
-        return [
-            *values,
-            ";".join(result["stances"]),
-            result["stances"][0],
-            result["tone"],
-            WARNING_SEPARATOR.join(result.get("warnings", [])),
-            "",
-            *(str(result["stance_scores"][s]) for s in STANCES),
-            *(str(result["tone_scores"][t]) for t in TONES),
-        ]
-
-    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for row, result in zip(rows, results, strict=True):
-            writer.writerow(self.row(row, result))
-        return buffer.getvalue().encode("utf-8", "backslashreplace")
-
-
-def field_names(rows: Iterable[InputRow]) -> list[str]:
-    """Field names in first-seen order (the CSV columns for JSONL input)."""
-    seen: dict[str, None] = {}
-    for row in rows:
-        seen.update(dict.fromkeys(row.fields))
-    return list(seen)

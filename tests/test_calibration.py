@@ -40,5 +40,5 @@ def test_unreadable_calibration_is_a_format_error():
 
     from classifier.errors import ModelFormatError
 
-    with pytest.raises(ModelFormatError, match="unreadable calibration in model.json"):
+    with pytest.raises(ModelFormatError, match=r"unreadable calibration in model\.json"):
         Calibration.from_dict({"stance_temperatures": {}, "tone_temperature": 1.0})
