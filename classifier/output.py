@@ -51,16 +51,16 @@ def _table(results: list[dict], stream: TextIO) -> None:
         stances = ", ".join(f"{s} {scores[s]:.2f}" for s in result["stances"])
         stream.write(f"  stance: {stances}\n")
         stream.write(f"  tone:   {result['tone']} {result['tone_scores'][result['tone']]:.2f}\n")
-        _evidence_lines(result.get("evidence"), width, stream)
+        _evidence_lines(result.get("evidence"), result["tone"], width, stream)
         for warning in result.get("warnings", []):
             stream.write(f"  warning: {warning}\n")
     stream.write(f"{rule}\n")
 
 
-def _evidence_lines(evidence: dict | None, width: int, stream: TextIO) -> None:
+def _evidence_lines(evidence: dict | None, tone: str, width: int, stream: TextIO) -> None:
     if not evidence:
         return
-    spans = [*evidence["stances"].items(), ("tone", evidence["tone"])]
+    spans = [*evidence["stances"].items(), (f"tone {tone}", evidence["tone"])]
     for label, found in spans:
         for span in found:
             quote = textwrap.shorten(span["text"], width=width - len(label) - 22, placeholder=" ...")
