@@ -21,13 +21,13 @@ fake in tests).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from classifier.errors import DataError
+from classifier.files import read_json
 from classifier.schema import STANCES, TONES
 
 DEFAULT_CHECKS = Path(__file__).with_name("behaviour_checks.json")
@@ -115,12 +115,7 @@ def _parse_check(raw: dict, where: str) -> tuple[Check | None, list[str]]:
 def load_checks(path: str | Path = DEFAULT_CHECKS) -> list[Check]:
     """Read and validate a checks file; raise ``DataError`` listing every problem."""
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    raw = read_json(path)
     checks, problems, names = [], [], set()
     for i, rc in enumerate((raw.get("checks") or []) if isinstance(raw, dict) else []):
         name = rc.get("name") if isinstance(rc, dict) else None

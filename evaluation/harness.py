@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.atomic import atomic_write_text
 from classifier.corpus import Statement, file_sha256, read_statements, select_split
 from classifier.errors import ConfigError, DataError
+from classifier.files import atomic_write_text, read_json
 from classifier.paths import DEFAULT_DATA
 from classifier.predictor import Predictor
 from classifier.schema import STANCES, TONES, schema_dict
@@ -310,12 +310,7 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 def read_results(path: str | Path) -> dict:
     """Load a ``results.json`` (to re-render reports without re-running the models)."""
     path = Path(path)
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: results file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+    results = read_json(path, "results file")
     if not isinstance(results, dict) or results.get("format_version") != RESULTS_FORMAT_VERSION:
         got = results.get("format_version") if isinstance(results, dict) else None
         raise DataError(

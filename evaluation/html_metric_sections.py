@@ -11,12 +11,11 @@ from evaluation.breakdowns import SMALL_GROUP
 from evaluation.html_blocks import Raw, esc, figure, help_text, model_labels, model_metrics, table
 from evaluation.present import (
     HEADLINE_METRICS,
-    ci_text,
+    difference_cells,
     metric_ci,
     metric_name,
     metric_value,
     num,
-    signed,
     value_with_ci,
 )
 
@@ -107,16 +106,7 @@ def differences_section(results: dict) -> str:
     for comp in results["comparisons"]:
         a, b = labels[comp["a"]], labels[comp["b"]]
         rows = [
-            [
-                metric_name(k),
-                num(d["a"]),
-                num(d["b"]),
-                signed(d["diff"]),
-                ci_text(d["ci95"], sign=True),
-                num(d["p_value"]),
-                _badge(d["significant"], bool(d["ci95"])),
-            ]
-            for k, d in comp["metrics"].items()
+            [*difference_cells(k, d), _badge(d["significant"], bool(d["ci95"]))] for k, d in comp["metrics"].items()
         ]
         out.append(f"<h3>{esc(b)} − {esc(a)}</h3>")
         out.append(

@@ -99,3 +99,15 @@ def model_label(model: dict) -> str:
 
 def label_list(labels: list[str] | None) -> str:
     return ", ".join(labels or []) or "–"
+
+
+def difference_cells(key: str, d: dict) -> list:
+    """Metric, A, B, B - A, interval and p-value of one paired comparison (shared by both reports)."""
+    return [
+        metric_name(key),
+        num(d["a"]),
+        num(d["b"]),
+        signed(d["diff"]),
+        ci_text(d["ci95"], sign=True),
+        num(d["p_value"]),
+    ]

@@ -13,6 +13,7 @@ from evaluation.present import (
     ERROR_TYPES,
     HEADLINE_METRICS,
     ci_text,
+    difference_cells,
     label_list,
     metric_ci,
     metric_name,
@@ -20,7 +21,6 @@ from evaluation.present import (
     model_label,
     num,
     pct,
-    signed,
     value_with_ci,
 )
 
@@ -108,18 +108,7 @@ def _comparisons(results: dict) -> list[str]:
     for comp in results["comparisons"]:
         a, b = labels[comp["a"]], labels[comp["b"]]
         lines += [f"### {b} − {a}", ""]
-        rows = [
-            [
-                metric_name(k),
-                num(d["a"]),
-                num(d["b"]),
-                signed(d["diff"]),
-                ci_text(d["ci95"], sign=True),
-                num(d["p_value"]),
-                "yes" if d["significant"] else "no",
-            ]
-            for k, d in comp["metrics"].items()
-        ]
+        rows = [[*difference_cells(k, d), "yes" if d["significant"] else "no"] for k, d in comp["metrics"].items()]
         lines += _table(["Metric", f"A: {a}", f"B: {b}", "B − A", "95% CI", "p", "Significant"], rows)
     return lines
 

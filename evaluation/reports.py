@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from classifier.atomic import atomic_write_text
+from classifier.files import atomic_write_text
 from evaluation.report_html import render_html
 from evaluation.report_md import render_markdown
 
