@@ -74,3 +74,11 @@ def test_existing_model_needs_force_and_interrupted_write_keeps_old(model_copy, 
     assert sorted(p.name for p in model_copy.iterdir()) == before
     assert [p.name for p in model_copy.parent.iterdir() if p.name.startswith(".")] == []
     Predictor.load(model_copy)  # still intact
+
+
+def test_only_the_main_process_writes_the_model(tmp_path, mini_corpus, monkeypatch):
+    monkeypatch.setenv("RANK", "1")  # a second process under `accelerate launch`
+    result = train_model("tfidf", mini_corpus, tmp_path / "m")
+    assert result.path == tmp_path / "m" and not result.path.exists()
+    monkeypatch.setenv("RANK", "0")
+    assert (train_model("tfidf", mini_corpus, tmp_path / "m").path / "model.json").is_file()

@@ -7,6 +7,7 @@ The model-specific part is only ``model.fit`` and ``model.save``.
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,5 +131,11 @@ def train_model(
         write_json(directory / METADATA_FILE, metadata)
         model.write_card(directory, metadata)
 
-    path = write_model_dir(out, write, force=force)
-    return TrainResult(path, len(train), len(validation), metrics, thresholds)
+    if is_main_process():
+        write_model_dir(out, write, force=force)
+    return TrainResult(out, len(train), len(validation), metrics, thresholds)
+
+
+def is_main_process() -> bool:
+    """False in the extra processes of ``accelerate launch``: only rank 0 writes the model directory."""
+    return int(os.environ.get("RANK", "0")) == 0
