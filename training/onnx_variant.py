@@ -81,7 +81,16 @@ def choose_onnx_file(
 
     if not allow_int8:
         return {"file": "model.onnx", "int8_check": None}
-    quantize_int8(directory / "model.onnx", directory / "model.int8.onnx")
+    import logging
+
+    # onnxruntime's quantiser logs a generic "consider pre-processing" warning on the root logger
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_int8(directory / "model.onnx", directory / "model.int8.onnx")
+    finally:
+        root.setLevel(level)
     check = compare_variants(directory, validation, calibration, thresholds, model_config)
     # the int8 file stays even when it fails, so the benchmark can report both on the test split
     return {"file": "model.int8.onnx" if check["int8_passes"] else "model.onnx", "int8_check": check}

@@ -183,6 +183,7 @@ class TransformerModel(StanceToneModel):
                 logging_strategy="epoch",
                 disable_tqdm=not self.progress,
                 dataloader_num_workers=0,
+                dataloader_pin_memory=torch.cuda.is_available(),
             )
             trainer = Trainer(
                 model=self.net_,
