@@ -162,3 +162,42 @@ def test_explain_gives_evidence_spans_from_the_statement(tfidf_model_dir):
         assert all(span["text"] in text and span["weight"] >= 0.05 for span in spans)
     table = run("classify", "--model", tfidf_model_dir, "--format", "table", "--explain", text)
     assert "evidence" in table.stdout
+
+
+def test_evaluate_writes_metrics_json_with_the_promised_keys_and_prints_markdown(
+    tmp_path, tfidf_model_dir, mini_corpus
+):
+    out = tmp_path / "eval"
+    result = run("evaluate", "--model", tfidf_model_dir, "--data", mini_corpus, "--out", out, "--resamples", "50")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n"] == 40
+    assert {"micro_f1", "macro_f1", "per_label"} <= set(metrics["stance"])
+    assert set(metrics["stance"]["per_label"]["condemnation"]) == {"precision", "recall", "f1", "support"}
+    assert {"accuracy", "macro_f1", "per_label"} <= set(metrics["tone"])
+    assert 0 <= metrics["primary_stance_accuracy"] <= 1
+    assert "| model | Stance macro-F1 |" in result.stdout and "**Verdict:**" in result.stdout
+    assert {p.name for p in out.iterdir()} >= {"metrics.json", "results.json", "report.md", "report.html"}
+
+
+def test_compare_runs_every_model_on_the_same_statements(tmp_path, tfidf_model_dir, mini_corpus):
+    other = tmp_path / "words"
+    config = tmp_path / "words.json"
+    config.write_text(json.dumps({"char_ngrams": [3, 3], "stance_c": 1.0}))
+    assert run("train", "--data", mini_corpus, "--out", other, "--config", config).exit_code == 0
+    out = tmp_path / "cmp"
+    result = run(
+        "compare", "--models", tfidf_model_dir, other, "--data", mini_corpus, "--out", out, "--resamples", "50"
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["model_names"]) == 2 and results["data"]["n"] == 40
+    assert len(results["comparisons"]) == 1
+    assert "<html" in (out / "report.html").read_text().lower()
+
+
+def test_evaluate_on_a_bad_file_is_a_one_line_error(tmp_path, tfidf_model_dir):
+    bad = write_jsonl(tmp_path / "bad.jsonl", ['{"text": "x", "stances": [], "tone": "measured"}'])
+    result = run("evaluate", "--model", tfidf_model_dir, "--data", bad, "--out", tmp_path / "e")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {bad}:1: stances: must list at least one stance"
