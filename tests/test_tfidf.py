@@ -81,3 +81,16 @@ def test_classifying_with_tfidf_never_imports_torch_or_sklearn(tfidf_model_dir):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_book_length_text_is_scored_in_pieces_with_the_same_result(tfidf_model_dir, monkeypatch):
+    import classifier.models.tfidf as tfidf
+
+    model = Predictor.load(tfidf_model_dir).model
+    book = " ".join(TEXTS * 40)  # about 50,000 characters
+    whole = model.transform([book]).toarray()
+    assert list(tfidf._pieces(book)) != [book]
+    monkeypatch.setattr(tfidf, "PIECE_CHARS", 10**9)
+    unsplit = model.transform([book]).toarray()
+    np.testing.assert_allclose(whole, unsplit, atol=2e-3)  # only the bigrams at each cut differ
+    assert "".join(tfidf._pieces(book)) == book

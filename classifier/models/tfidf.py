@@ -66,6 +66,25 @@ def make_analyzer(config: TfidfConfig):
     return analyze
 
 
+PIECE_CHARS = 20_000
+
+
+def _pieces(text: str):
+    """A book-length text in pieces of about 20,000 characters, cut at spaces.
+
+    The analyzer lists every n-gram of its input; on a multi-megabyte text that
+    list alone would take hundreds of MB. Counts add up over pieces, losing
+    only the one word bigram that straddles each cut.
+    """
+    start = 0
+    while len(text) - start > PIECE_CHARS:
+        cut = text.rfind(" ", start, start + PIECE_CHARS)
+        cut = cut if cut > start else start + PIECE_CHARS
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -145,7 +164,9 @@ class TfidfModel(StanceToneModel):
         index = self.index_
         indptr, indices, values = [0], [], []
         for text in texts:
-            counts = Counter(i for f in analyze(text) if (i := index.get(f)) is not None)
+            counts: Counter = Counter()
+            for piece in _pieces(text):
+                counts.update(i for f in analyze(piece) if (i := index.get(f)) is not None)
             cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             w = (1.0 + np.log(tf)) * self.idf_[cols] if len(cols) else tf
