@@ -178,7 +178,12 @@ def resolve_model(model_dir: Path | None) -> Path:
 @click.option("--explain", is_flag=True, help="Add evidence: the spans that carry each predicted label.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted --output run.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=256, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Statements per chunk (default: 256 for TF-IDF, 1024 for the transformer).",
+)
 @handle_errors
 def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_options):
     """Classify statements given as arguments, in a file, or on stdin."""
@@ -196,6 +201,7 @@ def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_op
     if output_path is not None and explain:
         raise click.UsageError("--explain is for reading a few statements; it is not available with --output")
     predictor = Predictor.load(resolve_model(model_dir))
+    batch_options["batch_size"] = batch_options["batch_size"] or predictor.model.batch_size_hint
     if output_path is not None:
         _classify_to_file(predictor, input_path, output_path, **batch_options)
         return

@@ -134,7 +134,12 @@ class Predictor:
         """
         ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        stance, tone = self.scores([texts[i] for i in valid])
+        valid_texts = [texts[i] for i in valid]
+        if valid_texts:
+            raw_stance, raw_tone, model_warnings = self.model.predict_with_warnings(valid_texts)
+            stance, tone = self.calibration.apply(raw_stance, raw_tone)
+        else:
+            stance, tone, model_warnings = np.zeros((0, len(STANCES))), np.zeros((0, len(TONES))), []
         stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
         results: list[dict] = [
             {
@@ -144,7 +149,6 @@ class Predictor:
             }
             for i in range(len(texts))
         ]
-        model_warnings = self.model.input_warnings([texts[i] for i in valid])
         for row, i in enumerate(valid):
             result = {
                 "id": ids[i],

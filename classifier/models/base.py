@@ -21,8 +21,8 @@ class StanceToneModel(ABC):
     """
 
     kind: ClassVar[str]
-    #: longest input the model reads at once, in its own units (None: no limit)
-    max_input_tokens: ClassVar[int | None] = None
+    #: statements per chunk in batch runs: enough to sort by length, small enough to stream
+    batch_size_hint: ClassVar[int] = 256
 
     @abstractmethod
     def fit(
@@ -47,6 +47,11 @@ class StanceToneModel(ABC):
     @abstractmethod
     def load(cls, directory: Path, metadata: dict) -> StanceToneModel:
         """Read a model saved by ``save``; ``metadata`` has been checked already."""
+
+    def predict_with_warnings(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+        """``predict_proba`` plus ``input_warnings`` (a model may share the work between them)."""
+        stance, tone = self.predict_proba(texts)
+        return stance, tone, self.input_warnings(texts)
 
     def input_warnings(self, texts: Sequence[str]) -> list[list[str]]:
         """Per-text notes on how the model had to read the input (e.g. split into windows)."""
