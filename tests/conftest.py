@@ -138,6 +138,20 @@ def write_jsonl(path: Path, rows: list) -> Path:
     return path
 
 
+def heavy_modules_imported_by_classifying(model_dir: Path) -> list[str]:
+    """Which of torch, transformers and sklearn a fresh process imports to classify with ``model_dir``."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from classifier.predictor import Predictor; "
+        f"Predictor.load({str(model_dir)!r}).classify(['We condemn this.']); "
+        "print(json.dumps(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

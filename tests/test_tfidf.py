@@ -8,7 +8,7 @@ from classifier.errors import ModelFormatError
 from classifier.modelfile import read_metadata
 from classifier.models.tfidf import TfidfModel, make_analyzer
 from classifier.predictor import Predictor
-from tests.conftest import MINI
+from tests.conftest import MINI, heavy_modules_imported_by_classifying
 
 TEXTS = [t for t, _, _ in MINI]
 
@@ -71,16 +71,7 @@ def test_wrong_array_shape_is_a_format_error(tfidf_model_dir, tmp_path):
 
 
 def test_classifying_with_tfidf_never_imports_torch_or_sklearn(tfidf_model_dir):
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from classifier.predictor import Predictor; "
-        f"Predictor.load({str(tfidf_model_dir)!r}).classify(['We condemn this.']); "
-        "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert heavy_modules_imported_by_classifying(tfidf_model_dir) == []
 
 
 def test_book_length_text_is_scored_in_pieces_with_the_same_result(tfidf_model_dir, monkeypatch):

@@ -9,7 +9,7 @@ pytest.importorskip("torch")
 
 from classifier.config import TransformerConfig
 from classifier.predictor import Predictor
-from tests.conftest import MINI
+from tests.conftest import MINI, heavy_modules_imported_by_classifying
 
 pytestmark = pytest.mark.torch
 TEXTS = [t for t, _, _ in MINI]
@@ -73,16 +73,7 @@ def test_long_statement_is_scored_by_windows_and_flagged(trained):
 
 
 def test_classifying_with_the_transformer_never_imports_torch(trained):
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from classifier.predictor import Predictor; "
-        f"Predictor.load({str(trained)!r}).classify(['We condemn this.']); "
-        "print(sorted(m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert heavy_modules_imported_by_classifying(trained) == []
 
 
 def test_cli_classifies_with_the_transformer(trained):
