@@ -17,6 +17,7 @@ from common import cold_classify_seconds, median_time, statements
 from classifier import paths
 from classifier.calibration import Calibration
 from classifier.corpus import read_statements, select_split
+from classifier.models.onnx_transformer import ONNX_FP32, ONNX_INT8
 
 
 def _session(model_dir: Path, onnx_file: str):
@@ -35,7 +36,7 @@ def main() -> None:
     meta = json.loads((args.model / "model.json").read_text())
     texts = statements(args.n)
     print(f"model: {args.model} (runs {meta['onnx']['file']})")
-    variants = [f for f in ("model.onnx", "model.int8.onnx") if (args.model / f).is_file()]
+    variants = [f for f in (ONNX_FP32, ONNX_INT8) if (args.model / f).is_file()]
     for name in variants:
         model, _ = _session(args.model, name)
         seconds = median_time(lambda model=model: model.predict_proba(texts))

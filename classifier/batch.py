@@ -112,30 +112,20 @@ class BatchSummary:
         return text
 
 
-def _model_text(text: str) -> str:
-    """Lone surrogates (from ``\\ud800``-style JSON escapes) replaced: tokenizers reject them."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
 def _classify(predictor, rows: list[InputRow]) -> list[dict | None]:
     """One result per row; None for rows the reader already marked as errors."""
     todo = [i for i, row in enumerate(rows) if row.error is None and row.text is not None]
     results: list[dict | None] = [None] * len(rows)
     if todo:
-        texts = [_model_text(rows[i].text or "") for i in todo]
+        texts = [rows[i].text or "" for i in todo]
         found = predictor.classify(texts, [str(rows[i].id) for i in todo])
         for i, result in zip(todo, found, strict=True):
             results[i] = result
     return results
 
 
-def _chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
+def chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
+    """Lists of up to ``size`` rows, read lazily (shared with the stdout path in ``classifier.output``)."""
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
@@ -262,7 +252,7 @@ def run_batch(
         if resumed is None:
             header = formatter.header()
             sink.write(header, Done(bytes=len(header)))
-        for chunk in _chunks(rows, batch_size):
+        for chunk in chunks(rows, batch_size):
             results = _classify(predictor, chunk)
             data = formatter.format(chunk, results)
             sink.write(data, sink.done.after(chunk, results, len(data)))

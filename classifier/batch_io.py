@@ -40,6 +40,7 @@ from typing import BinaryIO
 
 from classifier.batch_output import RESULT_COLUMNS as RESULT_COLUMNS  # re-exported: the CSV result columns
 from classifier.errors import ConfigError, DataError
+from classifier.files import encodes_as_utf8
 
 INPUT_FORMATS = ("jsonl", "csv", "tsv", "text")
 OUTPUT_FORMATS = ("jsonl", "csv")
@@ -274,22 +275,11 @@ def _jsonl_rows(lines: Iterable[tuple[int, bytes, bool]], text_column: str) -> I
             yield InputRow(number, text, record)
 
 
-def _has_bad_bytes(value: str) -> bool:
-    """Whether a field decoded with ``surrogateescape`` held bytes that are not UTF-8."""
-    if value.isascii():
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _csv_header(reader: Iterator[list[str]], name: str, text_column: str) -> list[str] | None:
     for header in reader:
         if not header:  # blank lines before the header
             continue
-        if any(_has_bad_bytes(h) for h in header):
+        if any(not encodes_as_utf8(h) for h in header):
             raise DataError(f"{name}: the header is not valid UTF-8")
         duplicates = sorted({h for h in header if header.count(h) > 1})
         if duplicates:
@@ -323,7 +313,7 @@ def _csv_rows(source: InputReader, lines: Iterator[tuple[int, bytes, bool]]) -> 
             continue
         if not values:
             yield InputRow(number, None, {}, f"{where}: empty line")
-        elif any(_has_bad_bytes(v) for v in values):
+        elif any(not encodes_as_utf8(v) for v in values):
             shown = [_visible(v.encode("utf-8", "surrogateescape")) for v in values]
             yield InputRow(number, None, dict(zip(header, shown, strict=False)), f"{where}: invalid UTF-8")
         elif len(values) != len(header):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: fields the classifier adds to a JSONL row; an input field of the same name is kept as ``input_<name>``
 RESULT_FIELDS = ("stances", "stance_scores", "tone", "tone_scores", "warnings", "error")
-#: result columns of a CSV row, in the order ``classifier.output`` prints them
+#: result columns of a CSV row, the same for batch output and ``classifier.output`` (stdout)
 RESULT_COLUMNS = (
     "stances",
     "primary_stance",
@@ -89,6 +89,23 @@ def _cell(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def result_cells(result: dict | None, error: str | None = None) -> dict[str, str]:
+    """The ``RESULT_COLUMNS`` of one CSV row: the classification, or only ``error`` (shared with stdout CSV)."""
+    cells = dict.fromkeys(RESULT_COLUMNS, "")
+    if result is None or "error" in result:
+        cells["error"] = error or ""
+        return cells
+    cells.update(
+        stances=";".join(result["stances"]),
+        primary_stance=result["stances"][0],
+        tone=result["tone"],
+        warnings=WARNING_SEPARATOR.join(result.get("warnings", [])),
+    )
+    cells.update({f"score_{s}": str(result["stance_scores"][s]) for s in STANCES})
+    cells.update({f"tone_{t}": str(result["tone_scores"][t]) for t in TONES})
+    return cells
+
+
 class CsvFormatter:
     """Result rows as CSV: ``id``, the input columns, then ``RESULT_COLUMNS``.
 
@@ -119,19 +136,10 @@ class CsvFormatter:
             known = {"id", *self.input_columns}
             extra = {k: v for k, v in row.fields.items() if k not in known}
             values.append(json.dumps(extra, ensure_ascii=False) if extra else "")
+        error = None
         if result is None or "error" in result:
             error = row.error if result is None else f"row {row.number}: {result['error']}"
-            return [*values, "", "", "", "", error or "", *([""] * (len(STANCES) + len(TONES)))]
-        return [
-            *values,
-            ";".join(result["stances"]),
-            result["stances"][0],
-            result["tone"],
-            WARNING_SEPARATOR.join(result.get("warnings", [])),
-            "",
-            *(str(result["stance_scores"][s]) for s in STANCES),
-            *(str(result["tone_scores"][t]) for t in TONES),
-        ]
+        return [*values, *result_cells(result, error).values()]
 
     def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
         buffer = io.StringIO()

@@ -17,9 +17,10 @@ from pathlib import Path
 import click
 
 from classifier import paths
+from classifier.batch_io import INPUT_FORMATS, OUTPUT_FORMATS
 from classifier.errors import StanceError
+from classifier.models import MODEL_KINDS
 
-MODEL_KINDS = ("tfidf", "transformer")
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
 
@@ -62,7 +63,12 @@ def cli():
 
 @cli.command()
 @click.option(
-    "--model", "kind", type=click.Choice(MODEL_KINDS), default="tfidf", show_default=True, help="Which model to train."
+    "--model",
+    "kind",
+    type=click.Choice(list(MODEL_KINDS)),
+    default="tfidf",
+    show_default=True,
+    help="Which model to train.",
 )
 @click.option(
     "--data",
@@ -164,13 +170,13 @@ def resolve_model(model_dir: Path | None) -> Path:
 )
 @click.option(
     "--input-format",
-    type=click.Choice(["jsonl", "csv", "tsv", "text"]),
+    type=click.Choice(INPUT_FORMATS),
     default=None,
     help="Override input format detection (default: by file extension).",
 )
 @click.option(
     "--output-format",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(OUTPUT_FORMATS),
     default=None,
     help="Override the --output format (default: by file extension).",
 )

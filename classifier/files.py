@@ -1,4 +1,4 @@
-"""Reading and writing the small JSON and text files the tool produces."""
+"""Reading and writing the small JSON and text files the tool produces, and text that will not encode."""
 
 from __future__ import annotations
 
@@ -28,3 +28,14 @@ def read_json(path: Path, what: str = "file"):
         raise DataError(f"{path}: {what} not found") from exc
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from exc
+
+
+def encodes_as_utf8(text: str) -> bool:
+    """False for text holding lone surrogates (``\\ud800`` JSON escapes, bytes kept by ``surrogateescape``)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -9,33 +9,13 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from classifier.schema import STANCES, TONES
+from classifier.batch_output import RESULT_COLUMNS, result_cells
 
-CSV_FIELDS = [
-    "id",
-    "text",
-    "stances",
-    "primary_stance",
-    "tone",
-    "warnings",
-    "error",
-    *(f"score_{s}" for s in STANCES),
-    *(f"tone_{t}" for t in TONES),
-]
+CSV_FIELDS = ["id", "text", *RESULT_COLUMNS]
 
 
 def csv_row(result: dict) -> dict:
-    row = {
-        "id": result.get("id", ""),
-        "text": result.get("text", ""),
-        "error": result.get("error", ""),
-        "warnings": " | ".join(result.get("warnings", [])),
-    }
-    if "stances" in result:
-        row.update(stances=";".join(result["stances"]), primary_stance=result["stances"][0], tone=result["tone"])
-        row.update({f"score_{k}": v for k, v in result["stance_scores"].items()})
-        row.update({f"tone_{k}": v for k, v in result["tone_scores"].items()})
-    return row
+    return {"id": result.get("id", ""), "text": result.get("text", ""), **result_cells(result, result.get("error"))}
 
 
 def _table(results: list[dict], stream: TextIO) -> None:
@@ -95,20 +75,10 @@ def classify_rows(
     predictor, source: str, input_format: str | None, text_column: str, batch_size: int, *, explain: bool = False
 ) -> Iterator[dict]:
     """Classify an input file or stdin chunk by chunk, one result per input row, in order."""
-    from classifier.batch import iter_input_rows
+    from classifier.batch import chunks, iter_input_rows
 
-    chunk: list = []
-
-    def flush(rows):
+    for rows in chunks(iter_input_rows(source, input_format, text_column), batch_size):
         texts = [r.text if r.error is None and r.text is not None else "" for r in rows]
         ids = [str(r.id) for r in rows]
         for row, row_id, result in zip(rows, ids, predictor.classify(texts, ids, explain=explain), strict=True):
             yield {"id": row_id, "text": row.text or "", "error": row.error} if row.error is not None else result
-
-    for row in iter_input_rows(source, input_format, text_column):
-        chunk.append(row)
-        if len(chunk) >= batch_size:
-            yield from flush(chunk)
-            chunk = []
-    if chunk:
-        yield from flush(chunk)

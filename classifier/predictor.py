@@ -12,6 +12,7 @@ import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +20,11 @@ import numpy as np
 from classifier.calibration import Calibration
 from classifier.decision import decide_all, thresholds_vector
 from classifier.errors import ModelFormatError
+from classifier.files import encodes_as_utf8
 from classifier.modelfile import read_metadata
+from classifier.models import MODEL_KINDS
 from classifier.models.base import StanceToneModel
 from classifier.schema import STANCES, TONES
-
-#: model kind -> "module:Class"; imported lazily so the TF-IDF path never imports torch
-MODEL_KINDS = {
-    "tfidf": "classifier.models.tfidf:TfidfModel",
-    "transformer": "classifier.models.onnx_transformer:OnnxTransformerModel",
-}
 
 LONG_TEXT_WORDS = 2000
 _ENGLISH_HINTS = frozenset(
@@ -71,6 +68,11 @@ def model_class(kind: str) -> type[StanceToneModel]:
     return getattr(importlib.import_module(module), name)
 
 
+def model_text(text: str) -> str:
+    """Lone surrogates (from ``\\ud800``-style JSON escapes or undecodable argv) replaced: tokenizers reject them."""
+    return text if encodes_as_utf8(text) else text.encode("utf-8", "replace").decode("utf-8")
+
+
 def text_warnings(text: str) -> list[str]:
     """Flags for inputs outside what the models were trained on (English statements)."""
     warnings = []
@@ -111,20 +113,28 @@ class Predictor:
     def kind(self) -> str:
         return self.model.kind
 
-    @property
+    @cached_property
     def thresholds(self) -> np.ndarray:
         return thresholds_vector(self.metadata.get("thresholds"))
 
-    @property
+    @cached_property
     def calibration(self) -> Calibration:
         return Calibration.from_dict(self.metadata.get("calibration"))
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated stance (n×8) and tone (n×5) probabilities."""
+        stance, tone, _ = self._calibrated(texts, with_warnings=False)
+        return stance, tone
+
+    def _calibrated(self, texts: Sequence[str], *, with_warnings: bool):
         if not texts:
-            return np.zeros((0, len(STANCES))), np.zeros((0, len(TONES)))
-        stance, tone = self.model.predict_proba(list(texts))
-        return self.calibration.apply(stance, tone)
+            return np.zeros((0, len(STANCES))), np.zeros((0, len(TONES))), []
+        texts = [model_text(t) for t in texts]
+        if with_warnings:
+            stance, tone, warnings = self.model.predict_with_warnings(texts)
+        else:
+            (stance, tone), warnings = self.model.predict_proba(texts), []
+        return (*self.calibration.apply(stance, tone), warnings)
 
     def classify(self, texts: Sequence[str], ids: Sequence[str] | None = None, *, explain: bool = False) -> list[dict]:
         """One result per input, in order; empty texts get an ``error`` entry instead of scores.
@@ -134,12 +144,7 @@ class Predictor:
         """
         ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        valid_texts = [texts[i] for i in valid]
-        if valid_texts:
-            raw_stance, raw_tone, model_warnings = self.model.predict_with_warnings(valid_texts)
-            stance, tone = self.calibration.apply(raw_stance, raw_tone)
-        else:
-            stance, tone, model_warnings = np.zeros((0, len(STANCES))), np.zeros((0, len(TONES))), []
+        stance, tone, model_warnings = self._calibrated([texts[i] for i in valid], with_warnings=True)
         stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
         results: list[dict] = [
             {

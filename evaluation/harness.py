@@ -105,8 +105,8 @@ def model_metrics(run: ModelRun, gold: Gold, idx: np.ndarray | None) -> tuple[di
     """(metrics dict, per-statement parts, bootstrap samples or None) for one model."""
     args = (gold.stance, run.stance_pred, run.stance_scores, gold.tone, run.tone_pred)
     primary = {"primary_gold": gold.primary, "primary_pred": run.primary_pred}
-    metrics = summarise(*args, **primary)
     parts = headline_parts(*args, **primary)
+    metrics = summarise(*args, **primary, parts=parts)
     ap = average_precision(gold.stance, run.stance_scores)
     metrics["stance"]["average_precision"] = ap
     metrics["stance"]["macro_average_precision"] = macro_average_precision(ap)
@@ -142,13 +142,20 @@ def overlap_warnings(statements: Sequence[Statement], predictors: dict[str, Pred
     """Warn when evaluation statements also appear in a model's training data (figures would be optimistic)."""
     texts = [_normalise(s.text) for s in statements]
     warnings = []
+    seen_by_path: dict[str, set[str] | None] = {}  # models trained on the same file read it once
     for name, predictor in predictors.items():
         train_path = (predictor.metadata.get("training") or {}).get("data")
         if not train_path or not Path(train_path).is_file():
             continue
-        try:
-            seen = {_normalise(s.text) for s in read_statements(train_path) if s.split != "test"}
-        except DataError:
+        if train_path not in seen_by_path:
+            try:
+                seen_by_path[train_path] = {
+                    _normalise(s.text) for s in read_statements(train_path) if s.split != "test"
+                }
+            except DataError:
+                seen_by_path[train_path] = None
+        seen = seen_by_path[train_path]
+        if seen is None:
             continue
         k = sum(t in seen for t in texts)
         if k:

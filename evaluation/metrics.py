@@ -8,8 +8,6 @@ over a resample instead of re-running scikit-learn each time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from classifier.schema import STANCES, TONES
@@ -233,8 +231,12 @@ def summarise(
     seed: int = 0,
     primary_gold=None,
     primary_pred=None,
+    parts: dict | None = None,
 ) -> dict:
     """The ``metrics.json`` structure for one model on one data set.
+
+    ``parts`` are the per-statement counts from ``headline_parts`` on the same
+    arguments, for a caller that already has them (the harness bootstraps them too).
 
     ``primary_stance_accuracy`` counts a hit when the top-scored stance is any
     of the gold stances. With ``primary_gold``/``primary_pred`` (stance
@@ -242,15 +244,16 @@ def summarise(
     primary stance equals the gold primary stance.
     """
     tone_gold, tone_pred = np.asarray(tone_gold), np.asarray(tone_pred)
-    parts = headline_parts(
-        stance_gold,
-        stance_pred,
-        stance_scores,
-        tone_gold,
-        tone_pred,
-        primary_gold=primary_gold,
-        primary_pred=primary_pred,
-    )
+    if parts is None:
+        parts = headline_parts(
+            stance_gold,
+            stance_pred,
+            stance_scores,
+            tone_gold,
+            tone_pred,
+            primary_gold=primary_gold,
+            primary_pred=primary_pred,
+        )
     head = headline(parts)
     out = {
         "n": len(tone_gold),
@@ -274,6 +277,3 @@ def summarise(
         samples = bootstrap_headline(parts, bootstrap_indices(len(tone_gold), n_resamples=n_resamples, seed=seed))
         out["ci95"] = {k: interval(v) for k, v in samples.items()}
     return out
-
-
-MetricFn = Callable[[np.ndarray], float]

@@ -8,7 +8,6 @@ runs; this module is only imported for training, never for classifying.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -19,6 +18,7 @@ import numpy as np
 from classifier.config import TransformerConfig
 from classifier.errors import MissingDependencyError
 from classifier.models.base import StanceToneModel
+from classifier.models.onnx_transformer import ONNX_FP32, TOKENIZER_FILE
 from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
 from classifier.schema import STANCES, TONES
 
@@ -31,8 +31,6 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 HEADS_FILE = "heads.safetensors"
-ONNX_FP32 = "model.onnx"
-ONNX_INT8 = "model.int8.onnx"
 
 
 def default_base_model() -> str:
@@ -245,7 +243,7 @@ class TransformerModel(StanceToneModel):
         heads = {k: v.contiguous() for k, v in self.net_.state_dict().items() if not k.startswith("encoder.")}
         save_file(heads, str(directory / HEADS_FILE))
         export_onnx(self.net_, directory / ONNX_FP32)
-        return ["config.json", "model.safetensors", HEADS_FILE, ONNX_FP32, "tokenizer.json"]
+        return ["config.json", "model.safetensors", HEADS_FILE, ONNX_FP32, TOKENIZER_FILE]
 
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> TransformerModel:
@@ -311,18 +309,3 @@ def _export(wrapper, dummy, path: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-
-
-def quantize_int8(src: Path, dst: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # per-channel scales keep MiniLM's stance F1 within noise of fp32 on our
-    # validation split; one scale per tensor cost 0.03 macro-F1
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True)
-
-
-def write_metadata_patch(directory: Path, patch: dict) -> None:
-    path = directory / "model.json"
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    meta.update(patch)
-    path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

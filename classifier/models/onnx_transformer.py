@@ -18,6 +18,8 @@ from classifier.models.base import StanceToneModel
 from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
 
 TOKENIZER_FILE = "tokenizer.json"
+ONNX_FP32 = "model.onnx"
+ONNX_INT8 = "model.int8.onnx"
 INFERENCE_BATCH = 32
 
 
