@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from classifier.errors import DataError
-from classifier.schema import SPEAKERS, SPLITS, stance_problems, tone_problems
+from classifier.schema import (
+    ACTORS,
+    NON_IRANIAN,
+    ORIGIN_REQUIRED_FIELDS,
+    ORIGINS,
+    SPEAKERS,
+    SPLITS,
+    stance_problems,
+    tone_problems,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
@@ -42,6 +51,14 @@ class Statement:
     @property
     def primary_stance(self) -> str:
         return self.stances[0]
+
+    @property
+    def origin(self) -> str:
+        return self.extra.get("origin") or "composed"
+
+    @property
+    def actor(self) -> str:
+        return self.extra.get("actor") or "iranian"
 
     @property
     def year(self) -> str | None:
@@ -99,6 +116,28 @@ def _check_record(rec: dict, where: str) -> list[str]:
     rid = rec.get("id")
     if rid is not None and not isinstance(rid, str | int):
         problems.append(f"{where}: id: must be a string")
+    problems.extend(_provenance_problems(rec, where))
+    return problems
+
+
+def _provenance_problems(rec: dict, where: str) -> list[str]:
+    """Origin, actor and the fields each origin requires (``ORIGIN_REQUIRED_FIELDS``)."""
+    problems: list[str] = []
+    origin = rec.get("origin", "composed")
+    if origin not in ORIGINS:
+        return [f"{where}: origin: unknown origin {origin!r}; valid origins: {', '.join(ORIGINS)}"]
+    for name in ORIGIN_REQUIRED_FIELDS[origin]:
+        value = rec.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: {name}: required for origin {origin!r}")
+    url = rec.get("source_url")
+    if isinstance(url, str) and url.strip() and not url.startswith(("http://", "https://")):
+        problems.append(f"{where}: source_url: {url!r} is not an http(s) address")
+    actor = rec.get("actor")
+    if actor is not None and actor not in ACTORS:
+        problems.append(f"{where}: actor: unknown actor {actor!r}; valid actors: {', '.join(ACTORS)}")
+    if actor == NON_IRANIAN and rec.get("speaker", "other") != "other":
+        problems.append(f"{where}: speaker: a non_iranian actor must have speaker 'other', got {rec.get('speaker')!r}")
     return problems
 
 

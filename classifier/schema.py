@@ -40,6 +40,21 @@ SPEAKERS: tuple[str, ...] = (
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
+# Where a labelled statement comes from. ``real-derived`` statements are written
+# in our own words from one specific real statement (``source_url`` names it);
+# ``contrast`` statements change one decisive detail of a partner (``contrast_of``).
+ORIGINS: tuple[str, ...] = ("composed", "real-derived", "contrast")
+ORIGIN_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "composed": (),
+    "real-derived": ("source_url",),
+    "contrast": ("contrast_of",),
+}
+
+# Whose statement it is; rows without ``actor`` are Iranian. Non-Iranian actors
+# (Hezbollah, Hamas, US or Gulf officials ...) always have speaker ``other``.
+ACTORS: tuple[str, ...] = ("iranian", "non_iranian")
+NON_IRANIAN = "non_iranian"
+
 NEUTRAL = "neutral"
 
 STANCE_DEFINITIONS: dict[str, str] = {
