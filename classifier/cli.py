@@ -334,12 +334,20 @@ def data():
     show_default=True,
     help="Cosine similarity above which two statements count as near duplicates.",
 )
+@click.option(
+    "--cutoff",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Fail on statements dated after this day (default: the bundled corpus' cutoff for the bundled corpus).",
+)
 @handle_errors
-def data_check(file, threshold):
-    """Validate a corpus and find duplicates; fails on cross-split near duplicates."""
-    from training.corpus_check import check_corpus
+def data_check(file, threshold, cutoff):
+    """Validate a corpus: schema, duplicates, cutoff date, contrast partners, shared openings."""
+    from training.corpus_check import BUNDLED_CUTOFF, check_corpus
 
-    report = check_corpus(file or paths.DEFAULT_DATA, threshold=threshold)
+    if cutoff is None and file is None:
+        cutoff = BUNDLED_CUTOFF
+    report = check_corpus(file or paths.DEFAULT_DATA, threshold=threshold, cutoff=cutoff)
     click.echo(report.render())
     if not report.ok:
         sys.exit(EXIT_BAD_INPUT)

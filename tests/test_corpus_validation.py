@@ -91,3 +91,33 @@ def test_load_corpus_gives_a_datasets_dict_per_split(mini_corpus):
     assert set(corpus) == {"train", "validation"}
     assert corpus["validation"].num_rows == 8
     assert corpus["train"][0]["stances"] == ["retaliation_vow"]
+
+
+def test_each_origin_requires_its_fields_and_actors_are_checked(tmp_path):
+    base = {"text": "x", "stances": ["neutral"], "tone": "measured"}
+    path, problems = problems_of(
+        tmp_path,
+        [
+            {**base, "origin": "real-derived"},
+            {**base, "origin": "real-derived", "source_url": "irna.ir/en/news/1"},
+            {**base, "origin": "contrast"},
+            {**base, "origin": "invented"},
+            {**base, "actor": "non_iranian", "speaker": "irgc"},
+            {**base, "actor": "martian"},
+            {**base, "origin": "real-derived", "source_url": "https://www.irna.ir/news/1", "actor": "non_iranian"},
+        ],
+    )
+    assert problems == [
+        f"{path}:1: source_url: required for origin 'real-derived'",
+        f"{path}:2: source_url: 'irna.ir/en/news/1' is not an http(s) address",
+        f"{path}:3: contrast_of: required for origin 'contrast'",
+        f"{path}:4: origin: unknown origin 'invented'; valid origins: composed, real-derived, contrast",
+        f"{path}:5: speaker: a non_iranian actor must have speaker 'other', got 'irgc'",
+        f"{path}:6: actor: unknown actor 'martian'; valid actors: iranian, non_iranian",
+    ]
+
+
+def test_origin_and_actor_default_to_composed_and_iranian(tmp_path):
+    path = write_jsonl(tmp_path / "ok.jsonl", [GOOD])
+    (s,) = read_statements(path)
+    assert (s.origin, s.actor) == ("composed", "iranian")

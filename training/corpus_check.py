@@ -1,19 +1,30 @@
-"""``stance data check``: schema validation plus exact and near duplicates.
+"""``stance data check``: schema validation, duplicates, and the corpus rules a program can check.
 
 Near duplicates are pairs whose TF-IDF vectors (word 1-2-grams) have cosine
 similarity above a threshold. Within a split they are reported; across splits
 they fail the check, because a test statement that nearly repeats a training
 statement measures memory, not generalisation.
+
+The corpus rules: no date after the cutoff (later events are how we measure
+generalisation); every contrast statement's partner present and in the same
+split; at most ``MAX_SHARED_OPENING`` of the statements sharing their first
+five words with another one (a sign of templated writing).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier.corpus import Statement, read_statements
 from classifier.errors import DataError
+
+#: the bundled corpus covers events up to this date; ``stance data check`` enforces it there
+BUNDLED_CUTOFF = "2025-09-30"
+MAX_SHARED_OPENING = 0.08
+OPENING_WORDS = 5
 
 
 @dataclass
@@ -23,6 +34,8 @@ class CheckReport:
     exact: list[tuple[Statement, Statement]] = field(default_factory=list)
     near: list[tuple[Statement, Statement, float]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    shared_opening_rate: float = 0.0
+    common_openings: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def cross_split(self) -> list[tuple[Statement, Statement, float]]:
@@ -39,6 +52,11 @@ class CheckReport:
             else f"{self.path}: {len(self.problems)} problems"
         ]
         lines += self.problems[:50]
+        lines.append(
+            f"statements sharing their first {OPENING_WORDS} words with another: {self.shared_opening_rate:.1%}"
+            f" (at most {MAX_SHARED_OPENING:.0%})"
+        )
+        lines += [f"  {n} x {opening!r}" for opening, n in self.common_openings[:5]]
         lines.append(f"exact duplicates: {len(self.exact)}")
         lines.append(f"near duplicates (within a split): {len(self.near) - len(self.cross_split)}")
         lines.append(f"near duplicates across splits: {len(self.cross_split)}")
@@ -68,7 +86,44 @@ def near_duplicates(statements: list[Statement], threshold: float) -> list[tuple
     return out
 
 
-def check_corpus(path: str | Path, *, threshold: float = 0.9) -> CheckReport:
+def opening(text: str) -> str:
+    return " ".join(_normal(text).split()[:OPENING_WORDS])
+
+
+def shared_openings(statements: list[Statement]) -> tuple[float, list[tuple[str, int]]]:
+    """Share of statements whose first five words another statement also opens with; the commonest openings."""
+    counts = Counter(opening(s.text) for s in statements)
+    shared = {k: n for k, n in counts.items() if n > 1 and len(k.split()) == OPENING_WORDS}
+    rate = sum(shared.values()) / max(len(statements), 1)
+    return round(rate, 4), sorted(shared.items(), key=lambda kv: -kv[1])
+
+
+def rule_problems(statements: list[Statement], path: Path, cutoff: str | None) -> list[str]:
+    """Corpus rules that span rows: the cutoff date and contrast partners."""
+    problems: list[str] = []
+    by_id = {s.id: s for s in statements}
+    for s in statements:
+        where = f"{path}:{s.line}"
+        if cutoff and s.date and s.date[: len(cutoff)] > cutoff[: len(s.date)]:
+            problems.append(f"{where}: date: {s.date} is after the corpus cutoff {cutoff}")
+        partner_id = s.extra.get("contrast_of")
+        if partner_id is None:
+            continue
+        partner = by_id.get(str(partner_id))
+        if partner is None:
+            problems.append(f"{where}: contrast_of: partner {partner_id!r} is not in the file")
+        elif partner.split != s.split:
+            problems.append(
+                f"{where}: split: contrast {s.id!r} is in {s.split!r} but its partner {partner.id!r} "
+                f"is in {partner.split!r}; partners must share a split"
+            )
+        elif partner.id == s.id:
+            problems.append(f"{where}: contrast_of: a statement cannot be its own partner")
+    return problems
+
+
+def check_corpus(path: str | Path, *, threshold: float = 0.9, cutoff: str | None = None) -> CheckReport:
+    """Validate ``path``; ``cutoff`` (YYYY-MM-DD) fails any later date."""
     path = Path(path)
     try:
         statements = read_statements(path)
@@ -85,4 +140,11 @@ def check_corpus(path: str | Path, *, threshold: float = 0.9) -> CheckReport:
         else:
             seen[key] = s
     report.near = near_duplicates(statements, threshold)
+    report.problems = rule_problems(statements, path, cutoff)
+    report.shared_opening_rate, report.common_openings = shared_openings(statements)
+    if report.shared_opening_rate > MAX_SHARED_OPENING:
+        report.problems.append(
+            f"{path}: text: {report.shared_opening_rate:.1%} of statements share their first {OPENING_WORDS} "
+            f"words with another (at most {MAX_SHARED_OPENING:.0%}); vary the openings"
+        )
     return report

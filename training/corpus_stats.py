@@ -78,7 +78,7 @@ def corpus_stats(path: str | Path) -> dict:
 def render_stats(stats: dict) -> str:
     lines = [
         f"statements: {stats['n']}  events: {stats['events']}  multi-stance rate: {stats['multi_stance_rate']:.1%}",
-        f"event-majority accuracy (guess each event's commonest primary stance): {stats['event_majority_accuracy']:.3f}",
+        f"event-majority accuracy (each event's commonest primary stance): {stats['event_majority_accuracy']:.3f}",
         f"largest event: {stats['largest_event']}",
     ]
     lopsided = stats.get("lopsided_events") or {}

@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{o.id}: shares {len(o.run.split())} words with its source: {o.run!r}")
     for sid in unsourced:
         print(f"{sid}: real-derived but no passage in {args.sources}")
-    print("OK" if not overlaps and not unsourced else f"FAILED: {len(overlaps)} copied runs, {len(unsourced)} unsourced")
+    print(
+        "OK" if not overlaps and not unsourced else f"FAILED: {len(overlaps)} copied runs, {len(unsourced)} unsourced"
+    )
     return 0 if not overlaps and not unsourced else 1
 
 

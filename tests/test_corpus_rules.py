@@ -1,0 +1,122 @@
+"""The corpus rules ``stance data check`` enforces beyond the schema, and the writers' copy check."""
+
+from tests.conftest import write_jsonl
+from training.corpus_check import check_corpus
+from training.corpus_stats import corpus_stats, event_majority_accuracy, lopsided_events
+from training.provenance import check_copying, shared_runs
+
+
+def row(i, text, **fields):
+    return {"id": f"s{i}", "text": text, "stances": ["condemnation"], "tone": "measured", "split": "train", **fields}
+
+
+def test_dates_after_the_cutoff_fail_whether_day_or_month(tmp_path):
+    path = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            row(1, "We condemn the strike on the port.", date="2025-09-30"),
+            row(2, "The envoy wrote to the council.", date="2025-10-01"),
+            row(3, "The minister travelled to Muscat.", date="2025-10"),
+            row(4, "The parliament met in closed session.", date="2025-09"),
+        ],
+    )
+    report = check_corpus(path, cutoff="2025-09-30")
+    assert report.problems == [
+        f"{path}:2: date: 2025-10-01 is after the corpus cutoff 2025-09-30",
+        f"{path}:3: date: 2025-10 is after the corpus cutoff 2025-09-30",
+    ]
+    assert check_corpus(path).ok  # no cutoff asked for: user files may hold any date
+
+
+def test_contrast_partners_must_exist_and_share_the_split(tmp_path):
+    path = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            row(1, "They will pay for the attack on our consulate."),
+            row(2, "If they attack our consulate again, they will pay.", origin="contrast", contrast_of="s1"),
+            row(3, "Should they attack, they will pay.", origin="contrast", contrast_of="s1", split="test"),
+            row(4, "We reserve the right to answer.", origin="contrast", contrast_of="s9"),
+        ],
+    )
+    assert check_corpus(path).problems == [
+        f"{path}:3: split: contrast 's3' is in 'test' but its partner 's1' is in 'train'; partners must share a split",
+        f"{path}:4: contrast_of: partner 's9' is not in the file",
+    ]
+
+
+def test_too_many_shared_openings_fail_and_are_listed(tmp_path):
+    texts = [f"In the name of God, statement number {w} follows." for w in ("one", "two", "three")]
+    texts += [f"Quite different opening {w} here today." for w in "abcdefghijklmnopq"]
+    path = write_jsonl(tmp_path / "o.jsonl", [row(i, t) for i, t in enumerate(texts)])
+    report = check_corpus(path)
+    assert report.shared_opening_rate == 0.15
+    assert report.common_openings == [("in the name of god", 3)]
+    assert not report.ok and "share their first 5 words" in report.problems[-1]
+
+
+def test_event_majority_accuracy_counts_events_and_singletons():
+    from classifier.corpus import Statement
+
+    def st(i, event, stance):
+        return Statement(text="t", stances=(stance,), tone="measured", id=str(i), event=event)
+
+    rows = [st(1, "a", "condemnation"), st(2, "a", "condemnation"), st(3, "a", "solidarity"), st(4, None, "neutral")]
+    rows += [st(5, "b", "neutral"), st(6, "b", "de_escalation")]
+    # event a: 2 of 3 right; the unevented row is its own event (1 of 1); event b: 1 of 2
+    assert event_majority_accuracy(rows) == round(4 / 6, 4)
+    assert lopsided_events(rows, min_size=3) == {"a": {"condemnation": 2, "solidarity": 1}}
+
+
+def test_stats_report_origins_actors_and_event_predictiveness(tmp_path):
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            row(1, "a", event="e", origin="real-derived", source_url="https://x.org/1"),
+            row(2, "b", event="e", actor="non_iranian", speaker="other"),
+        ],
+    )
+    stats = corpus_stats(path)
+    assert stats["origin"] == {"composed": 1, "real-derived": 1}
+    assert stats["actor"] == {"iranian": 1, "non_iranian": 1}
+    assert stats["event_majority_accuracy"] == 1.0
+
+
+def test_shared_runs_find_copied_passages_through_case_and_punctuation():
+    source = 'He said: "Israel has added to its record a new black page by the recent strikes against Syria."'
+    copied = "The spokesman said Israel had added to its record a new black page by the recent strikes."
+    assert shared_runs(copied, source) == ["added to its record a new black page by the recent strikes"]
+    assert shared_runs("Israel, he said, has written another dark chapter with these raids.", source) == []
+    # seven shared words are allowed, eight are not
+    assert shared_runs("x a new black page by the recent y", source) == []
+    assert shared_runs("x a new black page by the recent strikes y", source) == [
+        "a new black page by the recent strikes"
+    ]
+
+
+def test_copy_check_reads_the_sources_file_and_flags_unsourced_statements(tmp_path):
+    data = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            row(
+                1,
+                "Israel has added to its record a new black page, he said.",
+                origin="real-derived",
+                source_url="https://x.org/1",
+            ),
+            row(2, "Tehran warned of a firm answer.", origin="real-derived", source_url="https://x.org/2"),
+            row(3, "Composed text.", origin="composed"),
+        ],
+    )
+    sources = write_jsonl(
+        tmp_path / "src.jsonl",
+        [
+            {
+                "id": "s1",
+                "source_url": "https://x.org/1",
+                "source_quote": "Israel has added to its record a new black page",
+            }
+        ],
+    )
+    overlaps, unsourced = check_copying(data, sources)
+    assert [(o.id, o.run) for o in overlaps] == [("s1", "israel has added to its record a new black page")]
+    assert unsourced == ["s2"]
