@@ -19,6 +19,12 @@ def _require(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+def _require_masking(masking: str) -> None:
+    from classifier.normalise import MASKINGS
+
+    _require(masking in MASKINGS, f"masking must be one of {', '.join(MASKINGS)}, got {masking!r}")
+
+
 class _Settings:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
@@ -55,7 +61,7 @@ class TfidfConfig(_Settings):
     stance_c: float = 4.0
     tone_c: float = 4.0
     max_iter: int = 2000
-    mask_names_dates: bool = True
+    masking: str = "officials"  # see classifier.normalise.MASKINGS
     seed: int = 13
 
     def __post_init__(self):
@@ -66,6 +72,7 @@ class TfidfConfig(_Settings):
         _require(0.0 < self.max_df <= 1.0, f"max_df must be in (0, 1], got {self.max_df}")
         _require(self.stance_c > 0 and self.tone_c > 0, "stance_c and tone_c must be positive")
         _require(self.max_iter >= 10, f"max_iter must be >= 10, got {self.max_iter}")
+        _require_masking(self.masking)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class TransformerConfig(_Settings):
     warmup_ratio: float = 0.1
     dropout: float = 0.1
     early_stopping_patience: int = 2
-    mask_names_dates: bool = True
+    masking: str = "officials"  # see classifier.normalise.MASKINGS
     seed: int = 13
     quantize: bool = True
 
@@ -98,3 +105,4 @@ class TransformerConfig(_Settings):
         _require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
         _require(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         _require(self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0")
+        _require_masking(self.masking)

@@ -23,7 +23,7 @@ from classifier.errors import ModelFormatError
 from classifier.files import encodes_as_utf8
 from classifier.modelfile import read_metadata
 from classifier.models import MODEL_KINDS
-from classifier.models.base import StanceToneModel
+from classifier.models.base import Scorer
 from classifier.schema import STANCES, TONES
 
 LONG_TEXT_WORDS = 2000
@@ -61,7 +61,7 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORDS = re.compile(r"[a-z]+")
 
 
-def model_class(kind: str) -> type[StanceToneModel]:
+def model_class(kind: str) -> type[Scorer]:
     if kind not in MODEL_KINDS:
         raise ModelFormatError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
     module, name = MODEL_KINDS[kind].split(":")
@@ -98,7 +98,7 @@ def text_warnings(text: str) -> list[str]:
 class Predictor:
     """A loaded model plus everything saved with it (thresholds, calibration)."""
 
-    model: StanceToneModel
+    model: Scorer
     metadata: dict
     path: Path | None = None
 

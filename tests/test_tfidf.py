@@ -7,6 +7,7 @@ from classifier.config import TfidfConfig
 from classifier.errors import ModelFormatError
 from classifier.modelfile import read_metadata
 from classifier.models.tfidf import TfidfModel, make_analyzer
+from classifier.normalise import Masker
 from classifier.predictor import Predictor
 from tests.conftest import MINI, heavy_modules_imported_by_classifying
 
@@ -14,7 +15,7 @@ TEXTS = [t for t, _, _ in MINI]
 
 
 def test_analyzer_worked_example():
-    analyze = make_analyzer(TfidfConfig(word_ngrams=(1, 2), char_ngrams=(3, 3)))
+    analyze = make_analyzer(TfidfConfig(word_ngrams=(1, 2), char_ngrams=(3, 3)), Masker("officials"))
     assert analyze("Iran’s WAR") == ["iran", "war", "iran war", "# ir", "#ira", "#ran", "#an ", "# wa", "#war", "#ar "]
 
 
@@ -23,7 +24,7 @@ def test_fast_transform_equals_scikit_learn(tfidf_model_dir):
 
     model = Predictor.load(tfidf_model_dir).model
     vec = TfidfVectorizer(
-        analyzer=make_analyzer(model.config),
+        analyzer=make_analyzer(model.config, model.masker_),
         sublinear_tf=True,
         vocabulary={f: i for i, f in enumerate(model.vocabulary_)},
     )

@@ -18,7 +18,7 @@ from classifier.corpus import Statement, file_sha256, read_statements, select_sp
 from classifier.decision import decide_all, stances_to_matrix, thresholds_vector, tones_to_indices
 from classifier.errors import DataError
 from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable, write_json, write_model_dir
-from classifier.models.base import StanceToneModel
+from classifier.models.base import TrainableModel
 from evaluation.metrics import summarise
 from training.thresholds import tune_thresholds
 
@@ -56,7 +56,7 @@ def split_for_training(statements: list[Statement], seed: int) -> tuple[list[Sta
 
 def build_model(
     kind: str, config: TfidfConfig | TransformerConfig | None, *, progress: bool = False, **options
-) -> StanceToneModel:
+) -> TrainableModel:
     if kind == "tfidf":
         from classifier.models.tfidf import TfidfModel
 
@@ -69,7 +69,7 @@ def build_model(
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def fit_and_tune(model: StanceToneModel, train: list[Statement], validation: list[Statement]):
+def fit_and_tune(model: TrainableModel, train: list[Statement], validation: list[Statement]):
     """Fit, then calibrate and pick thresholds on validation; returns (calibration, thresholds, metrics)."""
     y_stance, y_tone = stances_to_matrix([s.stances for s in train]), tones_to_indices([s.tone for s in train])
     v_texts = [s.text for s in validation]

@@ -17,9 +17,10 @@ import numpy as np
 
 from classifier.config import TransformerConfig
 from classifier.errors import MissingDependencyError
-from classifier.models.base import StanceToneModel
+from classifier.models.base import TrainableModel
 from classifier.models.onnx_transformer import ONNX_FP32, TOKENIZER_FILE
 from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
+from classifier.normalise import Masker
 from classifier.schema import STANCES, TONES
 
 try:
@@ -97,7 +98,7 @@ def class_weights(stance_targets: np.ndarray, tone_targets: np.ndarray):
     return stance_w, tone_w
 
 
-class TransformerModel(StanceToneModel):
+class TransformerModel(TrainableModel):
     kind = "transformer"
 
     def __init__(
@@ -142,6 +143,7 @@ class TransformerModel(StanceToneModel):
         self.tokenizer_ = AutoTokenizer.from_pretrained(base)
         self.tokens_ = plain_tokenizer(self.tokenizer_.backend_tokenizer)
         encoder = AutoModel.from_pretrained(base)
+        self.masker_ = Masker.fit(cfg.masking, texts)
         stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
         stance_w, tone_w = class_weights(stance_targets, tone_targets)
         self.net_ = StanceToneNet(encoder, cfg.dropout, stance_w, tone_w)
@@ -224,7 +226,7 @@ class TransformerModel(StanceToneModel):
             texts,
             self.config.max_length,
             self.config.window_stride,
-            mask_names_dates=self.config.mask_names_dates,
+            masker=self.masker_,
         )
 
     # -- persistence ------------------------------------------------------
@@ -243,7 +245,14 @@ class TransformerModel(StanceToneModel):
         heads = {k: v.contiguous() for k, v in self.net_.state_dict().items() if not k.startswith("encoder.")}
         save_file(heads, str(directory / HEADS_FILE))
         export_onnx(self.net_, directory / ONNX_FP32)
-        return ["config.json", "model.safetensors", HEADS_FILE, ONNX_FP32, TOKENIZER_FILE]
+        return [
+            "config.json",
+            "model.safetensors",
+            HEADS_FILE,
+            ONNX_FP32,
+            TOKENIZER_FILE,
+            *self.masker_.save(directory),
+        ]
 
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> TransformerModel:
@@ -255,6 +264,7 @@ class TransformerModel(StanceToneModel):
         model = cls(config, base_model_path=str(directory))
         model.tokenizer_ = AutoTokenizer.from_pretrained(directory)
         model.tokens_ = plain_tokenizer(model.tokenizer_.backend_tokenizer)
+        model.masker_ = Masker.load(directory, metadata.get("model_config", {}))
         model.net_ = StanceToneNet(AutoModel.from_pretrained(directory), config.dropout)
         model.net_.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
         model.net_.eval()

@@ -1,4 +1,4 @@
-"""Model implementations behind one interface (``base.StanceToneModel``).
+"""Model implementations behind two contracts (``base.Scorer``, ``base.TrainableModel``).
 
 Nothing here imports torch: the TF-IDF model needs numpy and scipy only, and
 the transformer runs through ONNX Runtime at inference time.

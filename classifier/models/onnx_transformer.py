@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from classifier.errors import MissingDependencyError, ModelFormatError
-from classifier.models.base import StanceToneModel
+from classifier.models.base import Scorer
 from classifier.models.windows import length_sorted_batches, make_windows, plain_tokenizer, pool, window_warnings
+from classifier.normalise import Masker
 
 TOKENIZER_FILE = "tokenizer.json"
 ONNX_FP32 = "model.onnx"
@@ -23,24 +24,21 @@ ONNX_INT8 = "model.int8.onnx"
 INFERENCE_BATCH = 32
 
 
-class OnnxTransformerModel(StanceToneModel):
+class OnnxTransformerModel(Scorer):
     kind = "transformer"
     batch_size_hint = 1024  # length sorting pays off over larger chunks (~15% faster than 256)
 
     def __init__(
-        self, session, tokenizer, *, max_length: int, stride: int, onnx_file: str, mask_names_dates: bool = True
+        self, session, tokenizer, *, max_length: int, stride: int, onnx_file: str, masker: Masker | None = None
     ):
         self.session = session
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.stride = stride
-        self.mask_names_dates = mask_names_dates
+        self.masker = masker or Masker()
         self.onnx_file = onnx_file
         self.input_names = {i.name for i in session.get_inputs()}
         self.fitted_ = True
-
-    def fit(self, texts, stance_targets, tone_targets, *, validation=None):
-        raise NotImplementedError("the ONNX model is inference-only; train with `stance train --model transformer`")
 
     def predict_proba(self, texts):
         return self._run(self._windows(list(texts)), len(texts))
@@ -65,10 +63,7 @@ class OnnxTransformerModel(StanceToneModel):
         return window_warnings(self._windows(list(texts)), self.max_length)
 
     def _windows(self, texts):
-        return make_windows(self.tokenizer, texts, self.max_length, self.stride, mask_names_dates=self.mask_names_dates)
-
-    def save(self, directory: Path) -> list[str]:
-        raise NotImplementedError("the ONNX model is written by training; copy the model directory instead")
+        return make_windows(self.tokenizer, texts, self.max_length, self.stride, masker=self.masker)
 
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> OnnxTransformerModel:
@@ -93,5 +88,5 @@ class OnnxTransformerModel(StanceToneModel):
             max_length=int(config.get("max_length", 128)),
             stride=int(config.get("window_stride", 96)),
             onnx_file=onnx_file,
-            mask_names_dates=bool(config.get("mask_names_dates", True)),
+            masker=Masker.load(directory, config),
         )

@@ -21,8 +21,8 @@ import numpy as np
 
 from classifier.config import TfidfConfig
 from classifier.errors import ModelFormatError
-from classifier.models.base import StanceToneModel
-from classifier.normalise import mask
+from classifier.models.base import TrainableModel
+from classifier.normalise import MASK_TOKENS, Masker
 from classifier.schema import STANCES, TONES
 
 _TOKEN = re.compile(r"\w\w+")
@@ -32,11 +32,18 @@ WEIGHTS_FILE = "tfidf_weights.safetensors"
 _ABSENT_INTERCEPT = -30.0  # a class never seen in training gets ~0 probability
 
 
+# "[name]" would become the word "name" ("in the name of God"); "_name_" is its own token
+_MASK_WORDS = {token: f"_{token[1:-1]}_" for token in MASK_TOKENS}
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    for token, word in _MASK_WORDS.items():
+        text = text.replace(token, f" {word} ")
+    return text.lower()
 
 
-def make_analyzer(config: TfidfConfig):
+def make_analyzer(config: TfidfConfig, masker: Masker):
     """Word n-grams plus ``#``-prefixed character n-grams inside word boundaries.
 
     One analyzer (rather than a FeatureUnion of two vectorizers) walks each
@@ -46,10 +53,8 @@ def make_analyzer(config: TfidfConfig):
     w_lo, w_hi = config.word_ngrams
     c_lo, c_hi = config.char_ngrams
 
-    masked = config.mask_names_dates
-
     def analyze(text: str) -> list[str]:
-        words = _TOKEN.findall(normalise(mask(text) if masked else text))
+        words = _TOKEN.findall(normalise(masker(text)))
         feats: list[str] = []
         for n in range(w_lo, w_hi + 1):
             if n == 1:
@@ -91,7 +96,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class TfidfModel(StanceToneModel):
+class TfidfModel(TrainableModel):
     kind = "tfidf"
 
     def __init__(self, config: TfidfConfig | None = None):
@@ -103,8 +108,9 @@ class TfidfModel(StanceToneModel):
 
         stance_targets = np.asarray(stance_targets)
         tone_targets = np.asarray(tone_targets)
+        self.masker_ = Masker.fit(self.config.masking, texts)
         vectorizer = TfidfVectorizer(
-            analyzer=make_analyzer(self.config),
+            analyzer=make_analyzer(self.config, self.masker_),
             min_df=min(self.config.min_df, max(1, len(texts) // 10)),
             max_df=self.config.max_df if len(texts) >= 20 else 1.0,
             sublinear_tf=True,
@@ -160,7 +166,7 @@ class TfidfModel(StanceToneModel):
         from scipy.sparse import csr_matrix
 
         self.check_fitted()
-        analyze = make_analyzer(self.config)
+        analyze = make_analyzer(self.config, self.masker_)
         index = self.index_
         indptr, indices, values = [0], [], []
         for text in texts:
@@ -205,13 +211,15 @@ class TfidfModel(StanceToneModel):
             },
             str(directory / WEIGHTS_FILE),
         )
-        return [VOCAB_FILE, WEIGHTS_FILE]
+        return [VOCAB_FILE, WEIGHTS_FILE, *self.masker_.save(directory)]
 
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> TfidfModel:
         from safetensors.numpy import load_file
 
-        model = cls(TfidfConfig.from_dict(metadata.get("model_config", {})))
+        config = metadata.get("model_config", {})
+        model = cls(TfidfConfig.from_dict(config))
+        model.masker_ = Masker.load(directory, config)
         try:
             vocab = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
             arrays = load_file(str(directory / WEIGHTS_FILE))

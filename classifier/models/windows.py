@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classifier.normalise import mask
+from classifier.normalise import Masker
 
 
 @dataclass(frozen=True)
@@ -40,19 +40,17 @@ def plain_tokenizer(tokenizer):
     return plain
 
 
-def make_windows(
-    tokenizer, texts: Sequence[str], max_length: int, stride: int, *, mask_names_dates: bool = True
-) -> Windows:
+def make_windows(tokenizer, texts: Sequence[str], max_length: int, stride: int, *, masker: Masker) -> Windows:
     """Token windows of at most ``max_length`` tokens; ``tokenizer`` is a ``tokenizers.Tokenizer``.
 
-    Officials' names and dates are masked first (``classifier.normalise``).
+    The texts are masked first, as the model was trained (``classifier.normalise``).
     """
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     body = max_length - 2
     ids: list[list[int]] = []
     owner: list[int] = []
     counts = np.zeros(len(texts), dtype=np.int64)
-    texts = [mask(t) for t in texts] if mask_names_dates else list(texts)
+    texts = [masker(t) for t in texts]
     encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
     for i, enc in enumerate(encodings):
         tokens = enc.ids
