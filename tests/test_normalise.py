@@ -63,5 +63,5 @@ def test_other_modes_need_no_lexicon_file(tmp_path):
 def test_unknown_masking_and_missing_lexicon_are_clear_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown masking 'all'"):
         Masker("all")
-    with pytest.raises(ModelFormatError, match="mask_lexicon.json: cannot read the masking lexicon"):
+    with pytest.raises(ModelFormatError, match=r"mask_lexicon\.json: cannot read the masking lexicon"):
         Masker.load(tmp_path, {"masking": "names"})
