@@ -1,26 +1,29 @@
-"""The training recipe shared by both models.
+"""The training recipes.
 
-validate data -> fit on train -> calibrate on validation -> tune thresholds on
-the calibrated validation scores -> write the model directory atomically.
-The model-specific part is only ``model.fit`` and ``model.save``.
+Cheap models (TF-IDF): out-of-fold scores over train + validation -> calibration
+and thresholds on their real-derived rows -> fit the shipped model on train +
+validation. Costly models (the transformer): fit on train, early stopping on
+the real-derived validation rows -> calibration and thresholds on those rows
+(per ONNX file, see ``training.onnx_variant``). Either way the model directory
+is written atomically, and ``validation_metrics`` is measured on the
+real-derived validation rows, so models are compared on the same statements.
 """
 
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.calibration import fit_calibration
 from classifier.config import TfidfConfig, TransformerConfig
 from classifier.corpus import Statement, file_sha256, read_statements, select_split
-from classifier.decision import decide_all, stances_to_matrix, thresholds_vector, tones_to_indices
 from classifier.errors import DataError
 from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable, write_json, write_model_dir
 from classifier.models.base import TrainableModel
-from evaluation.metrics import summarise
-from training.thresholds import tune_thresholds
+from training.crossfit import out_of_fold_scores
+from training.tuning import Decisions, fit_decisions, gold_arrays, realistic_rows, scored_metrics
 
 VALIDATION_FRACTION = 0.15
 MIN_TRAIN = 8
@@ -69,22 +72,39 @@ def build_model(
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def fit_and_tune(model: TrainableModel, train: list[Statement], validation: list[Statement]):
-    """Fit, then calibrate and pick thresholds on validation; returns (calibration, thresholds, metrics)."""
-    y_stance, y_tone = stances_to_matrix([s.stances for s in train]), tones_to_indices([s.tone for s in train])
-    v_texts = [s.text for s in validation]
-    v_stance, v_tone = (
-        stances_to_matrix([s.stances for s in validation]),
-        tones_to_indices([s.tone for s in validation]),
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted model, the statements it learned from, and how its decisions were tuned."""
+
+    model: TrainableModel
+    decisions: Decisions
+    fit_on: str
+    selection_metrics: dict  # on the realistic validation rows: the figure models are compared by
+
+
+def fit_cross_fitted(
+    make_model: Callable[[], TrainableModel], train: list[Statement], validation: list[Statement], seed: int
+) -> Fitted:
+    """Cheap models: decisions from out-of-fold scores over train + validation, then fit on all of it."""
+    pool = train + validation
+    stance, tone = out_of_fold_scores(make_model, pool, seed=seed)
+    decisions = fit_decisions(stance, tone, pool)
+    rows = len(train) + realistic_rows(validation)[0]
+    calibrated = decisions.calibration.apply(stance[rows], tone[rows])
+    selection = scored_metrics(*calibrated, decisions.thresholds, [pool[i] for i in rows])
+    model = make_model().fit([s.text for s in pool], *gold_arrays(pool))
+    return Fitted(model, decisions, "train+validation", selection)
+
+
+def fit_on_train(model: TrainableModel, train: list[Statement], validation: list[Statement]) -> Fitted:
+    """Costly models: fit on train (early stopping on the realistic validation rows), tune on validation."""
+    rows = realistic_rows(validation)[0]
+    watched = [validation[i] for i in rows]
+    model.fit(
+        [s.text for s in train], *gold_arrays(train), validation=([s.text for s in watched], *gold_arrays(watched))
     )
-    model.fit([s.text for s in train], y_stance, y_tone, validation=(v_texts, v_stance, v_tone))
-    raw_stance, raw_tone = model.predict_proba(v_texts)
-    calibration = fit_calibration(raw_stance, v_stance, raw_tone, v_tone)
-    stance_scores, tone_scores = calibration.apply(raw_stance, raw_tone)
-    thresholds = tune_thresholds(stance_scores, v_stance)
-    labels, tones = decide_all(stance_scores, tone_scores, thresholds_vector(thresholds))
-    metrics = summarise(v_stance, stances_to_matrix(labels), stance_scores, v_tone, tones_to_indices(tones))
-    return calibration, thresholds, metrics
+    decisions = fit_decisions(*model.predict_proba([s.text for s in validation]), validation)
+    return Fitted(model, decisions, "train", decisions.metrics)
 
 
 def train_model(
@@ -102,38 +122,51 @@ def train_model(
     model = build_model(kind, config, progress=progress, **options)
     seed = getattr(model.config, "seed", 13)
     train, validation, split_note = split_for_training(statements, seed)
-    calibration, thresholds, metrics = fit_and_tune(model, train, validation)
+    if kind == "tfidf":
+        fitted = fit_cross_fitted(lambda: build_model(kind, model.config), train, validation, seed)
+    else:
+        fitted = fit_on_train(model, train, validation)
+    decisions = fitted.decisions
     metadata = build_metadata(
         kind,
-        model_config=model.config_dict(),
-        thresholds=thresholds,
-        calibration=calibration.to_dict(),
+        model_config=fitted.model.config_dict(),
+        thresholds=decisions.thresholds,
+        calibration=decisions.calibration.to_dict(),
         training={
             "data": str(data),
             "data_sha256": file_sha256(data),
             "n_train": len(train),
             "n_validation": len(validation),
             "split": split_note,
+            "fit_on": fitted.fit_on,
+            "decisions_tuned_on": decisions.tuned_on
+            + (" (out-of-fold, train + validation)" if fitted.fit_on != "train" else " (validation)"),
         },
-        validation_metrics=metrics,
+        validation_metrics=fitted.selection_metrics,
     )
 
     def write(directory: Path) -> None:
-        model.save(directory)
+        fitted.model.save(directory)
         if kind == "transformer":
             from training.onnx_variant import choose_onnx_file
 
-            metadata["training"]["windows_over_max_length"] = model.n_truncated_
-            metadata["training"]["history"] = model.history_
-            metadata["onnx"] = choose_onnx_file(
-                directory, validation, calibration, thresholds, model.config_dict(), allow_int8=model.config.quantize
+            net = fitted.model
+            metadata["training"]["windows_over_max_length"] = net.n_truncated_
+            metadata["training"]["history"] = net.history_
+            _, chosen, metadata["onnx"] = choose_onnx_file(
+                directory, validation, net.config_dict(), allow_int8=net.config.quantize
+            )
+            metadata.update(
+                thresholds=chosen.thresholds,
+                calibration=chosen.calibration.to_dict(),
+                validation_metrics=chosen.metrics,
             )
         write_json(directory / METADATA_FILE, metadata)
-        model.write_card(directory, metadata)
+        fitted.model.write_card(directory, metadata)
 
     if is_main_process():
         write_model_dir(out, write, force=force)
-    return TrainResult(out, len(train), len(validation), metrics, thresholds)
+    return TrainResult(out, len(train), len(validation), metadata["validation_metrics"], metadata["thresholds"])
 
 
 def is_main_process() -> bool:
