@@ -92,9 +92,16 @@ def cli():
 @click.option("--epochs", type=float, default=None, help="Transformer: training epochs.")
 @click.option("--max-length", type=int, default=None, help="Transformer: tokens per window.")
 @click.option("--seed", type=int, default=None, help="Random seed.")
+@click.option(
+    "--members",
+    "member_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Ensemble: a trained member model directory (give it twice or more).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing model directory.")
 @handle_errors
-def train(kind, data, out, config_file, epochs, max_length, seed, force):
+def train(kind, data, out, config_file, epochs, max_length, seed, member_dirs, force):
     """Train a model and write its directory."""
     from classifier.config import TfidfConfig, TransformerConfig
     from classifier.modelfile import ensure_writable
@@ -102,6 +109,13 @@ def train(kind, data, out, config_file, epochs, max_length, seed, force):
 
     data = data or paths.DEFAULT_DATA
     out = out or paths.default_model_dir(kind)
+    if kind == "ensemble":
+        if epochs is not None or max_length is not None or config_file is not None or seed is not None:
+            raise click.UsageError("--epochs, --max-length, --config and --seed do not apply to --model ensemble")
+        _train_ensemble(member_dirs, data, out, force)
+        return
+    if member_dirs:
+        raise click.UsageError("--members applies to --model ensemble only")
     if kind == "tfidf":
         if epochs is not None or max_length is not None:
             raise click.UsageError("--epochs and --max-length apply to --model transformer only")
@@ -117,6 +131,23 @@ def train(kind, data, out, config_file, epochs, max_length, seed, force):
     click.echo(
         f"wrote {result.path} (train {result.n_train}, validation {result.n_validation}; validation stance "
         f"macro-F1 {m['stance']['macro_f1']:.3f}, tone macro-F1 {m['tone']['macro_f1']:.3f})"
+    )
+
+
+def _train_ensemble(member_dirs, data, out, force) -> None:
+    from classifier.modelfile import ensure_writable
+    from training.ensemble import train_ensemble
+
+    if not member_dirs:
+        found = [paths.default_model_dir(k) for k in ("tfidf", "transformer")]
+        member_dirs = [d for d in found if (d / "model.json").is_file()]
+    ensure_writable(out, force)
+    click.echo(f"combining {', '.join(map(str, member_dirs))} on {data} ...", err=True)
+    result = train_ensemble(list(member_dirs), data, out, force=force)
+    m = result.validation_metrics
+    click.echo(
+        f"wrote {result.path} (validation stance macro-F1 {m['stance']['macro_f1']:.3f}, "
+        f"tone macro-F1 {m['tone']['macro_f1']:.3f}; cross-fitted on real-derived validation statements)"
     )
 
 

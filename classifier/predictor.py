@@ -103,9 +103,10 @@ class Predictor:
     path: Path | None = None
 
     @classmethod
-    def load(cls, directory: str | Path) -> Predictor:
+    def load(cls, directory: str | Path, *, verify: bool = True) -> Predictor:
+        """Load a model directory; ``verify=False`` skips the manifest (an ensemble checked it already)."""
         directory = Path(directory)
-        metadata = read_metadata(directory)
+        metadata = read_metadata(directory, verify=verify)
         model = model_class(metadata.get("kind", "")).load(directory, metadata)
         return cls(model=model, metadata=metadata, path=directory)
 
@@ -125,6 +126,10 @@ class Predictor:
         """Calibrated stance (n×8) and tone (n×5) probabilities."""
         stance, tone, _ = self._calibrated(texts, with_warnings=False)
         return stance, tone
+
+    def calibrated_with_warnings(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+        """``scores`` plus the model's notes on how it read each text."""
+        return self._calibrated(texts, with_warnings=True)
 
     def _calibrated(self, texts: Sequence[str], *, with_warnings: bool):
         if not texts:

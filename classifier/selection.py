@@ -8,7 +8,7 @@ from classifier import paths
 from classifier.errors import StanceError
 from classifier.modelfile import read_metadata
 
-KINDS_BY_PREFERENCE = ("transformer", "tfidf")
+KINDS_BY_PREFERENCE = ("ensemble", "transformer", "tfidf")
 
 
 def _validation_score(meta: dict) -> float:

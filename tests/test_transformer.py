@@ -101,3 +101,25 @@ def test_cli_classifies_with_the_transformer(trained):
     rows = json.loads(result.stdout)
     assert [r["id"] for r in rows] == ["1", "2"]
     assert all(set(r["tone_scores"]) == {"hostile", "defiant", "solemn", "measured", "conciliatory"} for r in rows)
+
+
+def test_ensemble_of_transformer_and_tfidf_uses_their_honest_validation_scores(
+    trained, tfidf_model_dir, mini_corpus, tmp_path
+):
+    from classifier.corpus import read_statements
+    from classifier.predictor import Predictor
+    from training.ensemble import honest_validation_scores, train_ensemble
+    from training.pipeline import split_for_training
+
+    statements = read_statements(mini_corpus)
+    train, validation, _ = split_for_training(statements, 13)
+    meta = json.loads((trained / "model.json").read_text())
+    assert meta["training"]["fit_on"] == "train"
+    # a member trained on train only is scored directly on validation
+    direct = Predictor.load(trained).scores([s.text for s in validation])
+    np.testing.assert_allclose(honest_validation_scores(trained, meta, train, validation)[0], direct[0])
+    out = train_ensemble([trained, tfidf_model_dir], mini_corpus, tmp_path / "ens").path
+    predictor = Predictor.load(out)
+    assert predictor.kind == "ensemble" and predictor.model.batch_size_hint == 1024
+    (result,) = predictor.classify(["Our hearts are with the people of Gaza. " * 30])
+    assert any(w.startswith("long_text") for w in result["warnings"])

@@ -23,7 +23,7 @@ from classifier.errors import DataError
 from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable, write_json, write_model_dir
 from classifier.models.base import TrainableModel
 from training.crossfit import out_of_fold_scores
-from training.tuning import Decisions, fit_decisions, gold_arrays, realistic_rows, scored_metrics
+from training.tuning import Decisions, fit_decisions, gold_arrays, realistic_rows
 
 VALIDATION_FRACTION = 0.15
 MIN_TRAIN = 8
@@ -89,9 +89,7 @@ def fit_cross_fitted(
     pool = train + validation
     stance, tone = out_of_fold_scores(make_model, pool, seed=seed)
     decisions = fit_decisions(stance, tone, pool)
-    rows = len(train) + realistic_rows(validation)[0]
-    calibrated = decisions.calibration.apply(stance[rows], tone[rows])
-    selection = scored_metrics(*calibrated, decisions.thresholds, [pool[i] for i in rows])
+    selection = decisions.metrics_on(pool, len(train) + realistic_rows(validation)[0])
     model = make_model().fit([s.text for s in pool], *gold_arrays(pool))
     return Fitted(model, decisions, "train+validation", selection)
 

@@ -9,4 +9,5 @@ the transformer runs through ONNX Runtime at inference time.
 MODEL_KINDS = {
     "tfidf": "classifier.models.tfidf:TfidfModel",
     "transformer": "classifier.models.onnx_transformer:OnnxTransformerModel",
+    "ensemble": "classifier.models.ensemble:EnsembleModel",
 }
