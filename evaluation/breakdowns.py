@@ -26,10 +26,17 @@ def _values(statement: Statement, field: str) -> list[str]:
         return [statement.speaker] if statement.speaker else []
     if field == "year":
         return [statement.year] if statement.year else []
+    if field in _DEFAULTED:
+        return [getattr(statement, field)]
     value = statement.extra.get(field)
     if isinstance(value, list):
         return [str(v) for v in value]
     return [str(value)] if value not in (None, "") else []
+
+
+#: fields with a default (a row without ``origin`` is composed, without ``actor`` Iranian); grouped
+#: only when some statement states them, since otherwise every row is in the one default group
+_DEFAULTED = ("origin", "actor")
 
 
 def _order(field: str, groups: set[str]) -> list[str]:
@@ -43,6 +50,8 @@ def _order(field: str, groups: set[str]) -> list[str]:
 
 def group_members(statements: Sequence[Statement], field: str) -> dict[str, np.ndarray]:
     """Row indices per group, in display order; empty when no statement has the field."""
+    if field in _DEFAULTED and not any(field in s.extra for s in statements):
+        return {}
     values = [_values(s, field) for s in statements]
     if not any(values):
         return {}

@@ -31,11 +31,13 @@ from evaluation.metrics import (
     average_precision,
     bootstrap_headline,
     bootstrap_indices,
+    headline,
     headline_parts,
     interval,
     macro_average_precision,
     paired_difference,
     stance_calibration,
+    subset_parts,
     summarise,
     tone_calibration,
 )
@@ -46,7 +48,13 @@ from evaluation.verdict import verdict
 RESULTS_FORMAT_VERSION = 1
 RESULTS_FILE = "results.json"
 METRICS_FILE = "metrics.json"
-BREAKDOWN_FIELDS = ("speaker", "year", "form", "hard_cases")
+BREAKDOWN_FIELDS = ("speaker", "origin", "actor", "year", "form", "hard_cases")
+#: slices reported with their own intervals and paired differences: the statements most like
+#: what users paste (derived from real ones) and the speakers outside the Iranian state
+SLICES = {
+    "real-derived": lambda s: s.origin == "real-derived",
+    "non-Iranian": lambda s: s.actor == "non_iranian",
+}
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,42 @@ def _comparison(a: str, b: str, metrics: dict, samples: dict) -> dict:
         else:
             diffs[key] = {"a": pa, "b": pb, "diff": pb - pa, "ci95": None, "p_value": None, "significant": False}
     return {"a": a, "b": b, "metrics": diffs}
+
+
+def _nest(flat: dict[str, float]) -> dict:
+    """``{"stance.macro_f1": x}`` -> ``{"stance": {"macro_f1": x}}`` (the shape of a metrics dict)."""
+    out: dict = {}
+    for key, value in flat.items():
+        node = out
+        *path, leaf = key.split(".")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out
+
+
+def slice_results(gold: Gold, names: list[str], parts: dict, *, n_resamples: int, seed: int) -> dict:
+    """Headline metrics, intervals and paired differences on each slice in ``SLICES`` that is present."""
+    out = {}
+    for slice_name, keep in SLICES.items():
+        rows = np.flatnonzero([keep(s) for s in gold.statements])
+        if not len(rows) or len(rows) == len(gold.statements):
+            continue
+        idx = bootstrap_indices(len(rows), n_resamples=n_resamples, seed=seed) if n_resamples else None
+        metrics, samples = {}, {}
+        for name in names:
+            sub = subset_parts(parts[name], rows)
+            metrics[name] = _nest(headline(sub))
+            samples[name] = bootstrap_headline(sub, idx) if idx is not None else None
+            if samples[name] is not None:
+                metrics[name]["ci95"] = {k: interval(samples[name][k]) for k in HEADLINE_METRICS if k in samples[name]}
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+        out[slice_name] = {
+            "n": len(rows),
+            "models": metrics,
+            "comparisons": [_comparison(a, b, metrics, samples) for a, b in pairs],
+        }
+    return out
 
 
 def _normalise(text: str) -> str:
@@ -283,6 +327,7 @@ def compare(
         "models": models,
         "comparisons": [_comparison(a, b, metrics_by, samples) for a, b in pairs],
         "breakdowns": breakdowns,
+        "slices": slice_results(gold, names, parts, n_resamples=n_resamples, seed=seed),
         "errors": {name: top_errors(gold, runs[name], top_k) for name in names},
         "disagreements": [disagreements(gold, runs[a], runs[b], max_disagreements) for a, b in pairs],
         "behaviour": None,

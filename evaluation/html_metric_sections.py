@@ -126,6 +126,42 @@ def differences_section(results: dict) -> str:
     return "".join(out) + "</section>"
 
 
+def slices_section(results: dict) -> str:
+    """Headline figures and paired differences on the real-derived and non-Iranian slices."""
+    slices = results.get("slices") or {}
+    out = ['<section id="slices"><h2>Slices</h2>']
+    if not slices:
+        out.append(help_text("The evaluation data has no real-derived or non-Iranian statements to slice by."))
+        return "".join(out) + "</section>"
+    labels = model_labels(results)
+    out.append(
+        help_text(
+            "The same predictions on the statements most like what users paste: those derived from real "
+            "statements, and those by speakers outside the Iranian state. Each slice has its own bootstrap."
+        )
+    )
+    for slice_name, block in slices.items():
+        out.append(f"<h3>{esc(slice_name)} ({block['n']} statements)</h3>")
+        first = block["models"][results["model_names"][0]]
+        keys = [k for k in HEADLINE_METRICS if metric_value(first, k) is not None]
+        rows = [[metric_name(k)] + [value_with_ci(block["models"][n], k) for n in labels] for k in keys]
+        out.append(table(["Metric", *labels.values()], rows, numeric=set(range(1, len(labels) + 1))))
+        for comp in block["comparisons"]:
+            a, b = labels[comp["a"]], labels[comp["b"]]
+            rows = [
+                [*difference_cells(k, d), _badge(d["significant"], bool(d["ci95"]))] for k, d in comp["metrics"].items()
+            ]
+            out.append(f"<p>{esc(b)} − {esc(a)}</p>")
+            out.append(
+                table(
+                    ["Metric", f"A: {a}", f"B: {b}", "B − A", "95% interval", "p", "Verdict"],
+                    rows,
+                    numeric={1, 2, 3, 4, 5},
+                )
+            )
+    return "".join(out) + "</section>"
+
+
 def per_label_section(results: dict) -> str:
     labels = model_labels(results)
     out = [

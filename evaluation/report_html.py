@@ -24,6 +24,7 @@ from evaluation.html_metric_sections import (
     differences_section,
     headline_section,
     per_label_section,
+    slices_section,
     verdict_section,
 )
 from evaluation.present import model_label
@@ -57,6 +58,7 @@ SECTIONS = (
     ("verdict", "Verdict"),
     ("headline", "Headline metrics"),
     ("differences", "Differences"),
+    ("slices", "Slices"),
     ("per-label", "Per label"),
     ("confusion", "Tone confusion"),
     ("calibration", "Calibration"),
@@ -93,6 +95,7 @@ def render_html(results: dict) -> str:
             verdict_section,
             headline_section,
             differences_section,
+            slices_section,
             per_label_section,
             confusion_section,
             calibration_section,

@@ -113,6 +113,34 @@ def _comparisons(results: dict) -> list[str]:
     return lines
 
 
+def _slices(results: dict) -> list[str]:
+    """Headline figures with intervals, and paired differences, on the real-derived and non-Iranian slices."""
+    slices = results.get("slices") or {}
+    if not slices:
+        return []
+    labels = _labels(results)
+    lines = [
+        "## Slices",
+        "",
+        "The same models on the statements most like what users paste; own bootstrap intervals.",
+        "",
+    ]
+    for slice_name, block in slices.items():
+        lines += [f"### {slice_name} ({block['n']} statements)", ""]
+        rows = [
+            [metric_name(key)] + [value_with_ci(block["models"][n], key) for n in labels]
+            for key in HEADLINE_METRICS
+            if metric_value(block["models"][results["model_names"][0]], key) is not None
+        ]
+        lines += _table(["Metric", *labels.values()], rows)
+        for comp in block["comparisons"]:
+            a, b = labels[comp["a"]], labels[comp["b"]]
+            rows = [[*difference_cells(k, d), "yes" if d["significant"] else "no"] for k, d in comp["metrics"].items()]
+            lines += [f"{b} − {a}:", ""]
+            lines += _table(["Metric", f"A: {a}", f"B: {b}", "B − A", "95% CI", "p", "Significant"], rows)
+    return lines
+
+
 def _per_label(results: dict, task: str) -> list[str]:
     labels = _labels(results)
     first = _metrics(results, results["model_names"][0])[task]["per_label"]
@@ -332,6 +360,7 @@ def render_markdown(results: dict) -> str:
         _verdict,
         _headline,
         _comparisons,
+        _slices,
         lambda r: _per_label(r, "stance"),
         lambda r: _per_label(r, "tone"),
         _confusion,
@@ -372,6 +401,15 @@ def terminal_summary(results: dict) -> str:
                 for n in labels
             ),
         ]
+    for slice_name, block in (results.get("slices") or {}).items():
+        lines += ["", f"**{slice_name} slice** ({block['n']} statements):"]
+        for name, shown in labels.items():
+            m = block["models"][name]
+            cells = [
+                f"{metric_name(k)} {num(metric_value(m, k))} {ci_text(metric_ci(m, k))}".strip()
+                for k in keys[:1] + keys[4:]
+            ]
+            lines.append(f"- {shown}: " + "; ".join(cells))
     lines += ["", "**Verdict:** " + results["verdict"]["summary"]]
     lines += [f"- {r}" for r in results["verdict"]["reasons"]]
     lines += [f"- Caveat: {c}" for c in results["verdict"]["caveats"]]

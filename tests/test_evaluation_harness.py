@@ -212,3 +212,33 @@ def test_bad_arguments_raise_typed_errors(eval_models, tmp_path):
 def test_model_names_break_ties_with_parent_directories(tmp_path):
     assert harness.model_names([tmp_path / "a" / "tfidf", tmp_path / "b" / "tfidf"]) == ["a/tfidf", "b/tfidf"]
     assert harness.model_names([tmp_path / "tfidf", tmp_path / "transformer"]) == ["tfidf", "transformer"]
+
+
+def test_slices_report_real_derived_and_non_iranian_statements_with_their_own_intervals(eval_models, tmp_path):
+    from evaluation.report_md import render_markdown, terminal_summary
+
+    rows = [r for r in corpus_rows() if r["split"] == "test"]
+    for i, row in enumerate(rows):
+        if i % 2:
+            row.update(origin="real-derived", source_url=f"https://example.org/{i}")
+        if i % 3 == 0:
+            row.update(actor="non_iranian", speaker="other")
+    path = write_jsonl(tmp_path / "sliced.jsonl", rows)
+    results = harness.compare(eval_models, path, n_resamples=50, checks=None)
+    slices = results["slices"]
+    assert list(slices) == ["real-derived", "non-Iranian"]
+    assert slices["real-derived"]["n"] == sum(i % 2 for i in range(len(rows)))
+    assert slices["non-Iranian"]["n"] == sum(i % 3 == 0 for i in range(len(rows)))
+    block = slices["real-derived"]
+    for name in results["model_names"]:
+        m = block["models"][name]
+        assert 0 <= m["stance"]["macro_f1"] <= 1 and len(m["ci95"]["stance.macro_f1"]) == 2
+    (comp,) = block["comparisons"]
+    assert comp["metrics"]["stance.macro_f1"]["ci95"] is not None
+    assert set(results["breakdowns"]["origin"]["groups"]) == {"composed", "real-derived"}
+    assert "## Slices" in render_markdown(results) and "real-derived slice" in terminal_summary(results)
+
+
+def test_no_slices_without_origin_or_actor_fields(eval_results):
+    assert eval_results["slices"] == {}
+    assert "origin" not in eval_results["breakdowns"]
