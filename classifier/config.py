@@ -91,6 +91,11 @@ class TransformerConfig(_Settings):
     masking: str = "officials"  # see classifier.normalise.MASKINGS
     seed: int = 13
     quantize: bool = True
+    segments: str = "windows"  # "sentences": score each sentence, pool over them (classifier.models.windows)
+    layer_lr_decay: float = 1.0  # learning rate of each lower encoder layer = the one above x this
+    freeze_layers: int = 0  # embeddings and the lowest N encoder layers not trained
+    rdrop_alpha: float = 0.0  # weight of the R-Drop consistency loss between two dropout passes
+    class_weights: bool = True
 
     def __post_init__(self):
         _require(self.epochs > 0, f"epochs must be positive, got {self.epochs}")
@@ -106,3 +111,9 @@ class TransformerConfig(_Settings):
         _require(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         _require(self.early_stopping_patience >= 0, "early_stopping_patience must be >= 0")
         _require_masking(self.masking)
+        _require(
+            self.segments in ("windows", "sentences"), f"segments must be windows or sentences, got {self.segments!r}"
+        )
+        _require(0 < self.layer_lr_decay <= 1, f"layer_lr_decay must be in (0, 1], got {self.layer_lr_decay}")
+        _require(self.freeze_layers >= 0, f"freeze_layers must be >= 0, got {self.freeze_layers}")
+        _require(self.rdrop_alpha >= 0, f"rdrop_alpha must be >= 0, got {self.rdrop_alpha}")

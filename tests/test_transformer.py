@@ -123,3 +123,79 @@ def test_ensemble_of_transformer_and_tfidf_uses_their_honest_validation_scores(
     assert predictor.kind == "ensemble" and predictor.model.batch_size_hint == 1024
     (result,) = predictor.classify(["Our hearts are with the people of Gaza. " * 30])
     assert any(w.startswith("long_text") for w in result["warnings"])
+
+
+def test_sentences_keep_abbreviations_quotes_and_short_fragments_together():
+    from classifier.models.windows import sentences
+
+    text = (
+        'The U.S. envoy said: "We will respond." Gen. Salami warned that any attack would fail. Then? No. Talks go on.'
+    )
+    assert sentences(text) == [
+        'The U.S. envoy said: "We will respond."',
+        "Gen. Salami warned that any attack would fail.",
+        "Then? No. Talks go on.",
+    ]
+    assert sentences("One line only") == ["One line only"]
+
+
+def test_training_pools_windows_per_statement_as_inference_does():
+    import torch
+
+    from classifier.models.windows import Windows, pool
+    from training.transformer_model import StanceToneNet
+
+    stance = torch.tensor([[1.0, -2.0], [3.0, -4.0], [0.5, 0.5]])
+    tone = torch.tensor([[1.0, 0.0], [3.0, 2.0], [0.0, 1.0]])
+    owner = torch.tensor([0, 0, 1])
+    s, t = StanceToneNet._pool(stance, tone, owner)
+    windows = Windows([[0], [0], [0]], owner.numpy(), np.array([2, 1]), np.array([False, False]))
+    s_np, t_np = pool(windows, stance.numpy(), tone.numpy(), 2)
+    np.testing.assert_allclose(torch.sigmoid(s).numpy(), s_np, rtol=1e-6)
+    np.testing.assert_allclose(torch.softmax(t, -1).numpy(), t_np, rtol=1e-6)
+
+
+def test_recipe_options_sentences_rdrop_layer_decay_and_freezing(mini_corpus, tmp_path):
+    from classifier.decision import stances_to_matrix, tones_to_indices
+    from tests.tiny_bert import build_tiny_bert
+    from training.transformer_model import TransformerModel
+
+    base = build_tiny_bert(tmp_path / "tiny")
+    config = TransformerConfig(
+        epochs=2,
+        max_length=24,
+        window_stride=16,
+        batch_size=8,
+        segments="sentences",
+        rdrop_alpha=1.0,
+        layer_lr_decay=0.8,
+        freeze_layers=1,
+        class_weights=False,
+        masking="names",
+        quantize=False,
+    )
+    model = TransformerModel(config, base_model_path=str(base))
+    frozen_before = {n: p.detach().clone() for n, p in _tiny_encoder_params(base)}
+    y_s, y_t = stances_to_matrix([s for _, s, _ in MINI]), tones_to_indices([t for _, _, t in MINI])
+    model.fit(TEXTS, y_s, y_t, validation=(TEXTS[:8], y_s[:8], y_t[:8]))
+    after = dict(model.net_.encoder.named_parameters())
+    embeddings = [n for n in frozen_before if "embeddings" in n]
+    assert embeddings and all(torch_equal(frozen_before[n], after[n]) for n in embeddings)
+    assert not all(torch_equal(frozen_before[n], after[n]) for n in frozen_before if ".layer.1." in n)
+    text = "We condemn the strike. Our hearts are with the families. The UN must act now."
+    windows = model._windows([text])
+    assert windows.n_windows[0] == 3 and not windows.over_length[0]
+    stance, tone = model.predict_proba([text, TEXTS[0]])
+    assert stance.shape == (2, 8) and np.allclose(tone.sum(1), 1)
+
+
+def _tiny_encoder_params(base):
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(base).named_parameters()
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+
+    return bool(torch.equal(a, b))

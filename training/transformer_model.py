@@ -43,15 +43,21 @@ def default_base_model() -> str:
 
 
 class StanceToneNet(nn.Module):
-    """Encoder, mean pooling over tokens (as all-MiniLM-L6-v2 was trained), two linear heads."""
+    """Encoder, mean pooling over tokens (as all-MiniLM-L6-v2 was trained), two linear heads.
 
-    def __init__(self, encoder, dropout: float, stance_pos_weight=None, tone_weight=None):
+    Called with ``owner`` (the statement each window belongs to), the window
+    logits are pooled per statement before the loss, exactly as inference
+    pools them (``classifier.models.windows.pool``): stance by max, tone by mean.
+    """
+
+    def __init__(self, encoder, dropout: float, stance_pos_weight=None, tone_weight=None, rdrop_alpha: float = 0.0):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.stance_head = nn.Linear(hidden, len(STANCES))
         self.tone_head = nn.Linear(hidden, len(TONES))
+        self.rdrop_alpha = rdrop_alpha
         self.register_buffer(
             "stance_pos_weight",
             torch.as_tensor(
@@ -63,20 +69,82 @@ class StanceToneNet(nn.Module):
             torch.as_tensor(tone_weight if tone_weight is not None else np.ones(len(TONES)), dtype=torch.float32),
         )
 
-    def forward(self, input_ids, attention_mask, stance_labels=None, tone_labels=None):
+    def _logits(self, input_ids, attention_mask):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        pooled = self.dropout(pooled)
-        stance_logits, tone_logits = self.stance_head(pooled), self.tone_head(pooled)
+        pooled = self.dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+        return self.stance_head(pooled), self.tone_head(pooled)
+
+    @staticmethod
+    def _pool(stance, tone, owner):
+        n = int(owner.max()) + 1
+        index = owner.unsqueeze(1)
+        stance = torch.full(
+            (n, stance.shape[1]), float("-inf"), dtype=stance.dtype, device=stance.device
+        ).scatter_reduce(0, index.expand_as(stance), stance, reduce="amax", include_self=True)
+        counts = torch.bincount(owner, minlength=n).clamp(min=1).unsqueeze(1).to(tone.dtype)
+        tone = torch.zeros((n, tone.shape[1]), dtype=tone.dtype, device=tone.device).index_add(0, owner, tone) / counts
+        return stance, tone
+
+    def _loss(self, stance_logits, tone_logits, stance_labels, tone_labels):
+        bce = nn.functional.binary_cross_entropy_with_logits(
+            stance_logits, stance_labels.float(), pos_weight=self.stance_pos_weight
+        )
+        return bce + nn.functional.cross_entropy(tone_logits, tone_labels.long(), weight=self.tone_weight)
+
+    def forward(self, input_ids, attention_mask, owner=None, stance_labels=None, tone_labels=None):
+        stance_logits, tone_logits = self._logits(input_ids, attention_mask)
+        if owner is not None:
+            stance_logits, tone_logits = self._pool(stance_logits, tone_logits, owner)
         out = {"stance_logits": stance_logits, "tone_logits": tone_logits}
-        if stance_labels is not None and tone_labels is not None:
-            bce = nn.functional.binary_cross_entropy_with_logits(
-                stance_logits, stance_labels.float(), pos_weight=self.stance_pos_weight
+        if stance_labels is None or tone_labels is None:
+            return out
+        loss = self._loss(stance_logits, tone_logits, stance_labels, tone_labels)
+        if self.training and self.rdrop_alpha > 0:
+            # R-Drop: a second pass under other dropout masks; both fit the labels and agree with each other
+            s2, t2 = self._logits(input_ids, attention_mask)
+            if owner is not None:
+                s2, t2 = self._pool(s2, t2, owner)
+            loss = (loss + self._loss(s2, t2, stance_labels, tone_labels)) / 2 + self.rdrop_alpha * _symmetric_kl(
+                stance_logits, tone_logits, s2, t2
             )
-            ce = nn.functional.cross_entropy(tone_logits, tone_labels.long(), weight=self.tone_weight)
-            out["loss"] = bce + ce
+        out["loss"] = loss
         return out
+
+
+def _symmetric_kl(s1, t1, s2, t2):
+    """Symmetric KL between two passes: Bernoulli per stance label, categorical for tone."""
+    p1, p2 = torch.sigmoid(s1), torch.sigmoid(s2)
+    eps = 1e-6
+
+    def bern(p, q):
+        return p * torch.log((p + eps) / (q + eps)) + (1 - p) * torch.log((1 - p + eps) / (1 - q + eps))
+
+    stance = (bern(p1, p2) + bern(p2, p1)).mean()
+    lt1, lt2 = torch.log_softmax(t1, -1), torch.log_softmax(t2, -1)
+    tone = (torch.exp(lt1) * (lt1 - lt2)).sum(-1).mean() + (torch.exp(lt2) * (lt2 - lt1)).sum(-1).mean()
+    return (stance + tone) / 2
+
+
+class SegmentCollator:
+    """Batches of statements: their windows flattened and padded, with the owner of each window."""
+
+    def __call__(self, features):
+        windows = [w for f in features for w in f["windows"]]
+        owner = [i for i, f in enumerate(features) for _ in f["windows"]]
+        width = max(len(w) for w in windows)
+        input_ids = torch.zeros((len(windows), width), dtype=torch.long)
+        attention_mask = torch.zeros((len(windows), width), dtype=torch.long)
+        for row, w in enumerate(windows):
+            input_ids[row, : len(w)] = torch.as_tensor(w)
+            attention_mask[row, : len(w)] = 1
+        return {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "owner": torch.as_tensor(owner, dtype=torch.long),
+            "stance_labels": torch.as_tensor([f["stance_labels"] for f in features], dtype=torch.float32),
+            "tone_labels": torch.as_tensor([f["tone_labels"] for f in features], dtype=torch.long),
+        }
 
 
 class _OnnxWrapper(nn.Module):
@@ -109,26 +177,48 @@ class TransformerModel(TrainableModel):
         self.progress = progress
 
     # -- training ---------------------------------------------------------
-    def _windows_dataset(self, texts, stance_targets, tone_targets):
+    def _statements_dataset(self, texts, stance_targets, tone_targets):
+        """One row per statement: its windows and its labels (the loss is taken after pooling)."""
         import datasets
 
         windows = self._windows(texts)
-        self.n_truncated_ = int((windows.n_windows > 1).sum()) + getattr(self, "n_truncated_", 0)
-        # every window of a training statement carries its labels; most statements are one window
+        self.n_truncated_ = int(windows.over_length.sum()) + getattr(self, "n_truncated_", 0)
+        per_statement: list[list[list[int]]] = [[] for _ in texts]
+        for w, i in zip(windows.ids, windows.owner, strict=True):
+            per_statement[i].append(w)
         return datasets.Dataset.from_dict(
             {
-                "input_ids": windows.ids,
-                "attention_mask": [[1] * len(w) for w in windows.ids],
-                "stance_labels": stance_targets[windows.owner].astype(np.float32).tolist(),
-                "tone_labels": tone_targets[windows.owner].astype(np.int64).tolist(),
+                "windows": per_statement,
+                "length": [sum(len(w) for w in ws) for ws in per_statement],
+                "stance_labels": np.asarray(stance_targets).astype(np.float32).tolist(),
+                "tone_labels": np.asarray(tone_targets).astype(np.int64).tolist(),
             }
         )
+
+    def _param_groups(self):
+        """Heads at their own rate; encoder layers at a rate decaying downward; frozen layers left out."""
+        cfg = self.config
+        layers = self.net_.encoder.config.num_hidden_layers
+        groups: dict[float, list] = {}
+        heads = []
+        for name, param in self.net_.named_parameters():
+            if not name.startswith("encoder."):
+                heads.append(param)
+                continue
+            depth = _layer_index(name, layers)  # 0 = embeddings, 1..L = encoder layers, L+1 = pooler
+            if depth < cfg.freeze_layers + 1 and cfg.freeze_layers:
+                param.requires_grad_(False)
+                continue
+            lr = cfg.learning_rate * cfg.layer_lr_decay ** max(layers - depth, 0)
+            groups.setdefault(lr, []).append(param)
+        return [{"params": ps, "lr": lr} for lr, ps in groups.items()] + [
+            {"params": heads, "lr": cfg.head_learning_rate}
+        ]
 
     def fit(self, texts, stance_targets, tone_targets, *, validation=None):
         from transformers import (
             AutoModel,
             AutoTokenizer,
-            DataCollatorWithPadding,
             EarlyStoppingCallback,
             Trainer,
             TrainingArguments,
@@ -145,21 +235,12 @@ class TransformerModel(TrainableModel):
         encoder = AutoModel.from_pretrained(base)
         self.masker_ = Masker.fit(cfg.masking, texts)
         stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
-        stance_w, tone_w = class_weights(stance_targets, tone_targets)
-        self.net_ = StanceToneNet(encoder, cfg.dropout, stance_w, tone_w)
+        stance_w, tone_w = class_weights(stance_targets, tone_targets) if cfg.class_weights else (None, None)
+        self.net_ = StanceToneNet(encoder, cfg.dropout, stance_w, tone_w, rdrop_alpha=cfg.rdrop_alpha)
         self.n_truncated_ = 0
-        train_ds = self._windows_dataset(list(texts), stance_targets, tone_targets)
-        eval_ds = self._windows_dataset(*validation) if validation is not None else None
-
-        encoder_params = [p for n, p in self.net_.named_parameters() if n.startswith("encoder.")]
-        head_params = [p for n, p in self.net_.named_parameters() if not n.startswith("encoder.")]
-        optimizer = torch.optim.AdamW(
-            [
-                {"params": encoder_params, "lr": cfg.learning_rate},
-                {"params": head_params, "lr": cfg.head_learning_rate},
-            ],
-            weight_decay=cfg.weight_decay,
-        )
+        train_ds = self._statements_dataset(list(texts), stance_targets, tone_targets)
+        eval_ds = self._statements_dataset(*validation) if validation is not None else None
+        optimizer = torch.optim.AdamW(self._param_groups(), weight_decay=cfg.weight_decay)
 
         with tempfile.TemporaryDirectory(prefix="stance-train-") as workdir:
             args = TrainingArguments(
@@ -178,6 +259,8 @@ class TransformerModel(TrainableModel):
                 seed=cfg.seed,
                 data_seed=cfg.seed,
                 train_sampling_strategy="group_by_length",
+                length_column_name="length",
+                remove_unused_columns=False,
                 label_names=["stance_labels", "tone_labels"],
                 report_to="none",
                 logging_strategy="epoch",
@@ -190,7 +273,7 @@ class TransformerModel(TrainableModel):
                 args=args,
                 train_dataset=train_ds,
                 eval_dataset=eval_ds,
-                data_collator=DataCollatorWithPadding(self.tokenizer_),
+                data_collator=SegmentCollator(),
                 compute_metrics=_compute_metrics,
                 optimizers=(optimizer, None),
                 callbacks=[EarlyStoppingCallback(cfg.early_stopping_patience)] if eval_ds is not None else [],
@@ -227,6 +310,7 @@ class TransformerModel(TrainableModel):
             self.config.max_length,
             self.config.window_stride,
             masker=self.masker_,
+            segments=self.config.segments,
         )
 
     # -- persistence ------------------------------------------------------
@@ -265,15 +349,25 @@ class TransformerModel(TrainableModel):
         model.tokenizer_ = AutoTokenizer.from_pretrained(directory)
         model.tokens_ = plain_tokenizer(model.tokenizer_.backend_tokenizer)
         model.masker_ = Masker.load(directory, metadata.get("model_config", {}))
-        model.net_ = StanceToneNet(AutoModel.from_pretrained(directory), config.dropout)
+        model.net_ = StanceToneNet(AutoModel.from_pretrained(directory), config.dropout, rdrop_alpha=config.rdrop_alpha)
         model.net_.load_state_dict(load_file(str(directory / HEADS_FILE)), strict=False)
         model.net_.eval()
         model.fitted_ = True
         return model
 
 
+def _layer_index(name: str, layers: int) -> int:
+    """0 for embeddings, i + 1 for encoder layer i, ``layers + 1`` for anything above (pooler)."""
+    if ".embeddings." in name:
+        return 0
+    marker = ".layer."
+    if marker in name:
+        return int(name.split(marker, 1)[1].split(".", 1)[0]) + 1
+    return layers + 1
+
+
 def _compute_metrics(eval_pred) -> dict:
-    """Stance macro-F1 at 0.5 and tone macro-F1 on validation windows (for early stopping)."""
+    """Stance macro-F1 at 0.5 and tone macro-F1 on validation statements (for early stopping)."""
     from sklearn.metrics import f1_score
 
     (stance_logits, tone_logits), (stance_gold, tone_gold) = eval_pred.predictions, eval_pred.label_ids

@@ -29,13 +29,22 @@ class OnnxTransformerModel(Scorer):
     batch_size_hint = 1024  # length sorting pays off over larger chunks (~15% faster than 256)
 
     def __init__(
-        self, session, tokenizer, *, max_length: int, stride: int, onnx_file: str, masker: Masker | None = None
+        self,
+        session,
+        tokenizer,
+        *,
+        max_length: int,
+        stride: int,
+        onnx_file: str,
+        masker: Masker | None = None,
+        segments: str = "windows",
     ):
         self.session = session
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.stride = stride
         self.masker = masker or Masker()
+        self.segments = segments
         self.onnx_file = onnx_file
         self.input_names = {i.name for i in session.get_inputs()}
         self.fitted_ = True
@@ -63,7 +72,9 @@ class OnnxTransformerModel(Scorer):
         return window_warnings(self._windows(list(texts)), self.max_length)
 
     def _windows(self, texts):
-        return make_windows(self.tokenizer, texts, self.max_length, self.stride, masker=self.masker)
+        return make_windows(
+            self.tokenizer, texts, self.max_length, self.stride, masker=self.masker, segments=self.segments
+        )
 
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> OnnxTransformerModel:
@@ -89,4 +100,5 @@ class OnnxTransformerModel(Scorer):
             stride=int(config.get("window_stride", 96)),
             onnx_file=onnx_file,
             masker=Masker.load(directory, config),
+            segments=config.get("segments", "windows"),
         )
