@@ -52,6 +52,7 @@ TRANSFORMER_RECIPES: dict[str, dict] = {
     "freeze-2": {"freeze_layers": 2},
     "len-256": {"max_length": 256, "window_stride": 192},
     "names-sentences": {"masking": "names", "segments": "sentences"},
+    "frozen-encoder": {"freeze_layers": 6, "head_learning_rate": 5e-3},
 }
 
 
