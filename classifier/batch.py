@@ -118,7 +118,7 @@ def _classify(predictor, rows: list[InputRow]) -> list[dict | None]:
     results: list[dict | None] = [None] * len(rows)
     if todo:
         texts = [rows[i].text or "" for i in todo]
-        found = predictor.classify(texts, [str(rows[i].id) for i in todo])
+        found = predictor.classify(texts, [rows[i].id for i in todo])
         for i, result in zip(todo, found, strict=True):
             results[i] = result
     return results

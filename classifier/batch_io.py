@@ -32,9 +32,10 @@ import csv
 import gzip
 import itertools
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -68,12 +69,25 @@ class InputRow:
     text: str | None
     fields: dict = field(default_factory=dict)
     error: str | None = None
+    #: the line the row starts on (a CSV record may span lines); 0 means the same as ``number``
+    start_line: int = 0
+    #: the id when the row has no readable ``id`` field: the line number for text files (which have no
+    #: ids, so it cannot collide), the id found in an unparsable JSON line when it is unambiguous
+    fallback_id: object = None
+
+    @property
+    def line(self) -> int:
+        return self.start_line or self.number
 
     @property
     def id(self) -> object:
-        """The input's ``id`` when it has a non-empty one, else the row number."""
+        """The input's ``id`` when it has a non-empty one, else ``fallback_id`` (often None).
+
+        Never the row number for JSONL or CSV input: a file whose ids are row
+        numbers would then give an unreadable row the id of another row.
+        """
         value = self.fields.get("id")
-        return self.number if value is None or value == "" else value
+        return self.fallback_id if value is None or value == "" else value
 
 
 def is_stdin(source: object) -> bool:
@@ -182,10 +196,16 @@ def iter_input_rows(source: Source, input_format: str | None = None, text_column
     return iter(InputReader(source, input_format, text_column))
 
 
-def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, bytes without the line ending, whether it had one)."""
+def _lines(stream: BinaryIO, name: str) -> Iterator[list]:
+    """``[line number, bytes without the line ending, whether it had one]``, one list per line.
+
+    A list, and no reference kept here, so a reader that clears the bytes
+    once decoded holds a giant line in memory only once.
+    """
     try:
-        for number, raw in enumerate(stream, start=1):
+        number = 0
+        while raw := stream.readline():
+            number += 1
             if number == 1:
                 if raw.startswith(_UTF16_BOMS):
                     raise DataError(
@@ -196,7 +216,9 @@ def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes, bool]]:
             ended = raw.endswith(b"\n")
             if ended:
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-            yield number, raw, ended
+            item = [number, raw, ended]
+            del raw
+            yield item
     except (OSError, EOFError) as exc:  # a corrupt or truncated .gz surfaces while reading
         raise DataError(f"{name}: cannot read: {exc}") from exc
 
@@ -217,11 +239,11 @@ def _text_rows(lines: Iterable[tuple[int, bytes, bool]]) -> Iterator[InputRow]:
     for number, raw, _ in lines:
         text, error = _decode(raw, f"line {number}")
         if text is None:
-            yield InputRow(number, None, {"text": _visible(raw)}, error)
+            yield InputRow(number, None, {"text": _visible(raw)}, error, fallback_id=number)
         elif not text.strip():
-            yield InputRow(number, None, {"text": text}, f"line {number}: empty text")
+            yield InputRow(number, None, {"text": text}, f"line {number}: empty text", fallback_id=number)
         else:
-            yield InputRow(number, text, {"text": text})
+            yield InputRow(number, text, {"text": text}, fallback_id=number)
 
 
 _JSON_TYPES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
@@ -236,8 +258,24 @@ def _salvage_fields(raw: bytes) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def _jsonl_rows(lines: Iterable[tuple[int, bytes, bool]], text_column: str) -> Iterator[InputRow]:
-    for number, raw, ended in lines:
+_ID_FIELD = re.compile(rb'"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,30})\s*[,}]')
+
+
+def recover_id(raw: bytes) -> object:
+    """The id of an unparsable JSON line, when exactly one ``"id": value`` pair can be read in it."""
+    found = _ID_FIELD.findall(raw[: 1 << 20])
+    if len(found) != 1:
+        return None
+    try:
+        return json.loads(found[0])
+    except ValueError:
+        return None
+
+
+def _jsonl_rows(lines: Iterable[list], text_column: str) -> Iterator[InputRow]:
+    for item in lines:
+        number, raw, ended = item
+        item[1] = None  # the reader's copy of a giant line goes as soon as it is decoded
         where = f"line {number}"
         line, error = _decode(raw, where)
         if line is None:
@@ -251,14 +289,16 @@ def _jsonl_rows(lines: Iterable[tuple[int, bytes, bool]], text_column: str) -> I
         except json.JSONDecodeError as exc:
             hint = "" if ended else " (the last line has no line ending: the file may be truncated)"
             at = "" if exc.msg.endswith(" at") else " at"  # "Unterminated string starting at"
-            yield InputRow(number, None, {}, f"{where}: invalid JSON: {exc.msg}{at} column {exc.colno}{hint}")
+            message = f"{where}: invalid JSON: {exc.msg}{at} column {exc.colno}{hint}"
+            yield InputRow(number, None, {}, message, fallback_id=recover_id(raw))
             continue
         except RecursionError:
-            yield InputRow(number, None, {}, f"{where}: invalid JSON: nested too deeply")
+            yield InputRow(number, None, {}, f"{where}: invalid JSON: nested too deeply", fallback_id=recover_id(raw))
             continue
         except ValueError as exc:  # e.g. an integer longer than Python converts
-            yield InputRow(number, None, {}, f"{where}: invalid JSON: {exc}")
+            yield InputRow(number, None, {}, f"{where}: invalid JSON: {exc}", fallback_id=recover_id(raw))
             continue
+        del raw, line  # only the parsed record keeps the text
         if not isinstance(record, dict):
             kind = _JSON_TYPES.get(type(record), "null")
             yield InputRow(number, None, {}, f"{where}: expected a JSON object, got {kind}")
@@ -309,25 +349,23 @@ def _csv_rows(source: InputReader, lines: Iterator[tuple[int, bytes, bool]]) -> 
         except StopIteration:
             return
         except csv.Error as exc:
-            yield InputRow(number, None, {}, f"{where}: malformed CSV: {exc}")
+            yield InputRow(number, None, {}, f"{where}: malformed CSV: {exc}", start_line=start)
             continue
-        if not values:
-            yield InputRow(number, None, {}, f"{where}: empty line")
-        elif any(not encodes_as_utf8(v) for v in values):
-            shown = [_visible(v.encode("utf-8", "surrogateescape")) for v in values]
-            yield InputRow(number, None, dict(zip(header, shown, strict=False)), f"{where}: invalid UTF-8")
-        elif len(values) != len(header):
-            fields = dict(zip(header, values, strict=False))
-            problem = f"no {column!r} value" if column not in fields else "wrong number of fields"
-            yield InputRow(
-                number,
-                None,
-                fields,
-                f"{where}: {problem}: the row has {len(values)} fields, the header has {len(header)}",
-            )
-        else:
-            fields = dict(zip(header, values, strict=True))
-            if not fields[column].strip():
-                yield InputRow(number, None, fields, f"{where}: empty text")
-            else:
-                yield InputRow(number, fields[column], fields)
+        yield replace(_csv_row(number, values, header, column, where), start_line=start)
+
+
+def _csv_row(number: int, values: list[str], header: list[str], column: str, where: str) -> InputRow:
+    if not values:
+        return InputRow(number, None, {}, f"{where}: empty line")
+    if any(not encodes_as_utf8(v) for v in values):
+        shown = [_visible(v.encode("utf-8", "surrogateescape")) for v in values]
+        return InputRow(number, None, dict(zip(header, shown, strict=False)), f"{where}: invalid UTF-8")
+    if len(values) != len(header):
+        fields = dict(zip(header, values, strict=False))
+        problem = f"no {column!r} value" if column not in fields else "wrong number of fields"
+        message = f"{where}: {problem}: the row has {len(values)} fields, the header has {len(header)}"
+        return InputRow(number, None, fields, message)
+    fields = dict(zip(header, values, strict=True))
+    if not fields[column].strip():
+        return InputRow(number, None, fields, f"{where}: empty text")
+    return InputRow(number, fields[column], fields)

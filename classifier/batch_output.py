@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from classifier.batch_io import InputRow
 
 #: fields the classifier adds to a JSONL row; an input field of the same name is kept as ``input_<name>``
-RESULT_FIELDS = ("stances", "stance_scores", "tone", "tone_scores", "warnings", "error")
+RESULT_FIELDS = ("line", "stances", "stance_scores", "tone", "tone_scores", "warnings", "error")
 #: result columns of a CSV row, the same for batch output and ``classifier.output`` (stdout)
 RESULT_COLUMNS = (
     "stances",
@@ -46,8 +46,13 @@ def _free_name(name: str, taken: Iterable[str]) -> str:
 
 
 def output_record(row: InputRow, result: dict | None) -> dict:
-    """One JSONL output object: ``id`` first, the input fields, then the result or the error."""
-    record: dict = {"id": row.id}
+    """One JSONL output object: ``id`` and ``line`` first, the input fields, then the result or the error.
+
+    ``id`` is the input's own id, or null when it has none that can be read;
+    ``line`` is where the row starts in the input, so every row can be joined
+    back even when its id is missing.
+    """
+    record: dict = {"id": row.id, "line": row.line}
     for key, value in row.fields.items():
         if key != "id":
             record[_free_name(key, RESULT_FIELDS) if key in RESULT_FIELDS else key] = value
@@ -118,9 +123,10 @@ class CsvFormatter:
     def __init__(self, input_columns: Sequence[str], *, other_fields: bool = False):
         self.input_columns = [c for c in input_columns if c != "id"]
         self.other_fields = other_fields
-        reserved = {"id", *RESULT_COLUMNS, *([OTHER_FIELDS] if other_fields else [])}
+        reserved = {"id", "line", *RESULT_COLUMNS, *([OTHER_FIELDS] if other_fields else [])}
         self.names = {c: _free_name(c, reserved) for c in self.input_columns}
-        self.columns = ["id", *self.names.values(), *([OTHER_FIELDS] if other_fields else []), *RESULT_COLUMNS]
+        extra = [OTHER_FIELDS] if other_fields else []
+        self.columns = ["id", "line", *self.names.values(), *extra, *RESULT_COLUMNS]
 
     def _line(self, values: list[str]) -> str:
         buffer = io.StringIO()
@@ -131,7 +137,7 @@ class CsvFormatter:
         return self._line(self.columns).encode("utf-8", "backslashreplace")
 
     def row(self, row: InputRow, result: dict | None) -> list[str]:
-        values = [_cell(row.id), *(_cell(row.fields.get(c)) for c in self.input_columns)]
+        values = [_cell(row.id), str(row.line), *(_cell(row.fields.get(c)) for c in self.input_columns)]
         if self.other_fields:
             known = {"id", *self.input_columns}
             extra = {k: v for k, v in row.fields.items() if k not in known}

@@ -8,9 +8,11 @@ code 2; anything unexpected becomes one line and exit code 1 (set
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -221,8 +223,15 @@ def resolve_model(model_dir: Path | None) -> Path:
     default=None,
     help="Statements per chunk (default: 256 for TF-IDF, 1024 for the transformer).",
 )
+@click.option(
+    "--max-chars",
+    type=click.IntRange(1000, None),
+    default=None,
+    help="Most characters read per statement; longer ones are read as passages spread over the text "
+    "(default 100,000).",
+)
 @handle_errors
-def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_options):
+def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, **batch_options):
     """Classify statements given as arguments, in a file, or on stdin."""
     from classifier import output as out_fmt
     from classifier.predictor import Predictor
@@ -237,7 +246,9 @@ def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_op
         raise click.UsageError("--output works with --input (use --format to print argument results)")
     if output_path is not None and explain:
         raise click.UsageError("--explain is for reading a few statements; it is not available with --output")
-    predictor = Predictor.load(resolve_model(model_dir))
+    from classifier.predictor import MAX_CHARS
+
+    predictor = Predictor.load(resolve_model(model_dir), max_chars=max_chars or MAX_CHARS)
     batch_options["batch_size"] = batch_options["batch_size"] or predictor.model.batch_size_hint
     if output_path is not None:
         _classify_to_file(predictor, input_path, output_path, **batch_options)
@@ -260,15 +271,36 @@ def classify(texts, input_path, output_path, model_dir, fmt, explain, **batch_op
         sys.exit(EXIT_BAD_INPUT)
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM (``kill``, ``timeout``, schedulers, container runtimes) stops a run as Ctrl-C does.
+
+    Yields a list that holds the signal number once one has arrived.
+    """
+    received: list[int] = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _classify_to_file(predictor, input_path, output_path, **options):
     from classifier.batch import BatchInterrupted, run_batch
 
     options["overwrite"] = options.pop("force")
-    try:
-        summary = run_batch(predictor, input_path, output_path, progress=sys.stderr.isatty(), **options)
-    except BatchInterrupted as exc:
-        click.echo(f"interrupted after {exc.rows_done} rows; partial results kept. {exc.resume_hint}", err=True)
-        sys.exit(130)
+    with sigterm_as_interrupt() as received:
+        try:
+            summary = run_batch(predictor, input_path, output_path, progress=sys.stderr.isatty(), **options)
+        except BatchInterrupted as exc:
+            how = "terminated (SIGTERM)" if received else "interrupted"
+            click.echo(f"{how} after {exc.rows_done} rows; partial results kept. {exc.resume_hint}", err=True)
+            sys.exit(128 + signal.SIGTERM if received else 130)
     click.echo(summary.describe(), err=True)
     if summary.failed:
         sys.exit(EXIT_BAD_INPUT)

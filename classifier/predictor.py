@@ -27,6 +27,10 @@ from classifier.models.base import Scorer
 from classifier.schema import STANCES, TONES
 
 LONG_TEXT_WORDS = 2000
+#: the most text read per statement: far more than any real speech, little enough that memory and time stay
+#: bounded whatever one row holds; longer texts are read as ``PASSAGES`` passages spread over the whole text
+MAX_CHARS = 100_000
+PASSAGES = 10
 _ENGLISH_HINTS = frozenset(
     [
         "the",
@@ -73,8 +77,39 @@ def model_text(text: str) -> str:
     return text if encodes_as_utf8(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
-def text_warnings(text: str) -> list[str]:
-    """Flags for inputs outside what the models were trained on (English statements)."""
+def bounded_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, str | None]:
+    """At most ``max_chars`` characters of ``text``, in passages spread over all of it, and a warning if cut."""
+    if len(text) <= max_chars:
+        return text, None
+    n = PASSAGES if max_chars >= PASSAGES * 200 else 1
+    size = max_chars // n
+    step = (len(text) - size) / max(n - 1, 1)
+    passages = []
+    for k in range(n):
+        start = int(k * step)
+        piece = text[start : start + size]
+        if start and " " in piece[:200]:  # start and end on word boundaries where possible
+            piece = piece[piece.index(" ") + 1 :]
+        if start + size < len(text) and " " in piece[-200:]:
+            piece = piece[: piece.rindex(" ")]
+        passages.append(piece)
+    warning = (
+        f"truncated: {len(text):,} characters; scored {sum(map(len, passages)):,} of them, in {n} passages "
+        f"spread over the whole text (raise the limit with --max-chars)"
+    )
+    return "\n".join(passages), warning
+
+
+def _count_words(text: str) -> int:
+    """Words in ``text`` without building a list of them (a statement may be book-length)."""
+    return sum(1 for _ in re.finditer(r"\S+", text))
+
+
+def text_warnings(text: str, *, n_words: int | None = None) -> list[str]:
+    """Flags for inputs outside what the models were trained on (English statements).
+
+    ``n_words`` is the length of the whole statement when ``text`` is a bounded part of it.
+    """
     warnings = []
     letters = _LETTERS.findall(text)
     if letters:
@@ -85,7 +120,7 @@ def text_warnings(text: str) -> list[str]:
             words = _WORDS.findall(text.lower())
             if len(words) >= 8 and sum(w in _ENGLISH_HINTS for w in words) / len(words) < 0.05:
                 warnings.append("non_english: few English function words; the text may not be English")
-    n_words = len(text.split())
+    n_words = _count_words(text) if n_words is None else n_words
     if n_words > LONG_TEXT_WORDS:
         warnings.append(
             f"long_text: {n_words} words; statements in training were under 300 words, "
@@ -101,14 +136,19 @@ class Predictor:
     model: Scorer
     metadata: dict
     path: Path | None = None
+    max_chars: int = MAX_CHARS
 
     @classmethod
-    def load(cls, directory: str | Path, *, verify: bool = True) -> Predictor:
+    def load(cls, directory: str | Path, *, verify: bool = True, max_chars: int = MAX_CHARS) -> Predictor:
         """Load a model directory; ``verify=False`` skips the manifest (an ensemble checked it already)."""
+        if max_chars < 1000:
+            from classifier.errors import ConfigError
+
+            raise ConfigError(f"max_chars must be at least 1000, got {max_chars}")
         directory = Path(directory)
         metadata = read_metadata(directory, verify=verify)
         model = model_class(metadata.get("kind", "")).load(directory, metadata)
-        return cls(model=model, metadata=metadata, path=directory)
+        return cls(model=model, metadata=metadata, path=directory, max_chars=max_chars)
 
     @property
     def kind(self) -> str:
@@ -134,7 +174,7 @@ class Predictor:
     def _calibrated(self, texts: Sequence[str], *, with_warnings: bool):
         if not texts:
             return np.zeros((0, len(STANCES))), np.zeros((0, len(TONES))), []
-        texts = [model_text(t) for t in texts]
+        texts = [model_text(bounded_text(t, self.max_chars)[0]) for t in texts]
         if with_warnings:
             stance, tone, warnings = self.model.predict_with_warnings(texts)
         else:
@@ -168,7 +208,9 @@ class Predictor:
                 "tone": tone_labels[row],
                 "tone_scores": {label: round(float(p), 4) for label, p in zip(TONES, tone[row], strict=True)},
             }
-            warnings = text_warnings(texts[i]) + model_warnings[row]
+            bounded, cut = bounded_text(texts[i], self.max_chars)
+            warnings = text_warnings(bounded, n_words=_count_words(texts[i])) + ([cut] if cut else [])
+            warnings += model_warnings[row]
             if warnings:
                 result["warnings"] = warnings
             if explain:

@@ -70,6 +70,10 @@ def errors_by_id(rows: list[dict]) -> dict:
     return {row["id"]: row["error"] for row in rows if row.get("error")}
 
 
+def errors_by_line(rows: list[dict]) -> dict:
+    return {int(row["line"]): row["error"] for row in rows if row.get("error")}
+
+
 def statements(n: int) -> list[str]:
     """n distinct statements recombined from the corpus."""
     texts = SENTENCES
@@ -118,14 +122,17 @@ def test_messy_jsonl_gives_one_row_per_line_with_the_reason_for_each_failure(pre
     assert (summary.read, summary.classified, summary.failed) == (10, 2, 8)
     assert summary.input_format == "jsonl" and summary.output_format == "jsonl"
     out = read_jsonl(tmp_path / "out.jsonl")
-    assert [r["id"] for r in out] == ["fm-1", 2, 3, "x4", "x5", "x6", "x7", 8, 9, 10]
-    assert errors_by_id(out) == {
+    # rows without a readable id get null, never a line number that another row's id could equal;
+    # the id of a broken line is recovered when it can be read unambiguously (line 10)
+    assert [r["id"] for r in out] == ["fm-1", None, None, "x4", "x5", "x6", "x7", None, None, "x10"]
+    assert [r["line"] for r in out] == list(range(1, 11))
+    assert errors_by_line(out) == {
         2: "line 2: empty line",
         3: "line 3: expected a JSON object, got array",
-        "x4": "line 4: no 'text' field",
-        "x5": "line 5: 'text' must be a string, got number",
-        "x6": "line 6: empty text",
-        "x7": "line 7: invalid UTF-8 (invalid start byte at byte 15)",
+        4: "line 4: no 'text' field",
+        5: "line 5: 'text' must be a string, got number",
+        6: "line 6: empty text",
+        7: "line 7: invalid UTF-8 (invalid start byte at byte 15)",
         8: "line 8: invalid JSON: Unterminated string starting at column 10",
         10: "line 10: invalid JSON: Unterminated string starting at column 23 (the last line has no "
         "line ending: the file may be truncated)",
@@ -191,14 +198,16 @@ def test_csv_with_quoted_newlines_bad_rows_and_csv_output(predictor, tmp_path):
     out = read_csv(tmp_path / "out.csv")
     with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh))
-    assert header == ["id", "statement", "speaker", *RESULT_COLUMNS]
-    assert [r["id"] for r in out] == ["a1", "a2", "a3", "a4", "a5", "a6", "7", "a8"]
+    assert header == ["id", "line", "statement", "speaker", *RESULT_COLUMNS]
+    assert [r["id"] for r in out] == ["a1", "a2", "a3", "a4", "a5", "a6", "", "a8"]
+    # a record's line is where it starts: a1 spans lines 2-3
+    assert [r["line"] for r in out] == ["2", "4", "5", "6", "7", "8", "9", "10"]
     assert errors_by_id(out) == {
         "a3": "line 5: no 'statement' value: the row has 1 fields, the header has 3",
         "a4": "line 6: wrong number of fields: the row has 4 fields, the header has 3",
         "a5": "line 7: empty text",
         "a6": "line 8: invalid UTF-8",
-        "7": "line 9: empty line",
+        "": "line 9: empty line",
     }
     assert out[0]["statement"] == "We condemn the attack.\nWe will respond." and out[0]["speaker"] == "irgc"
     assert out[5]["statement"] == "bad \\xff byte"
@@ -238,7 +247,7 @@ def test_unreadable_inputs_raise_data_error(predictor, tmp_path, name, content, 
     [
         ("empty.jsonl", "out.jsonl", b""),
         ("empty.txt", "out.jsonl", b""),
-        ("empty.csv", "out.csv", ",".join(["id", *RESULT_COLUMNS]).encode() + b"\n"),
+        ("empty.csv", "out.csv", ",".join(["id", "line", *RESULT_COLUMNS]).encode() + b"\n"),
     ],
 )
 def test_empty_file_gives_zero_rows_and_a_clear_summary(predictor, tmp_path, name, out_name, expected):
@@ -255,7 +264,7 @@ def test_stdin_is_sniffed_as_jsonl_or_text(predictor, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     summary = run_batch(predictor, "-", tmp_path / "out.jsonl")
     assert (summary.input_path, summary.input_format, summary.read, summary.failed) == ("<stdin>", "jsonl", 2, 1)
-    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["q1", 2]
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["q1", None]
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"one statement\nanother one\n")))
     summary = run_batch(predictor, "-", tmp_path / "out2.csv")
@@ -286,7 +295,7 @@ def test_jsonl_to_csv_keeps_fields_first_seen_late(predictor, tmp_path):
     finally:
         batch.HEADER_SCAN_ROWS = original
     out = read_csv(tmp_path / "out.csv")
-    assert list(out[0])[:4] == ["id", "text", "tags", "other_fields"]
+    assert list(out[0])[:4] == ["id", "line", "text", "tags"]
     assert out[0]["tags"] == '["a"]' and out[0]["other_fields"] == ""
     assert json.loads(out[1]["other_fields"]) == {"late": True}
 
@@ -498,7 +507,80 @@ def test_iter_input_rows_reads_a_binary_stream(tmp_path):
     rows = list(iter_input_rows(io.BytesIO(b'{"id": 9, "text": "a"}\n{"text": 1}\n')))
     assert [(r.number, r.id, r.text, r.error) for r in rows] == [
         (1, 9, "a", None),
-        (2, 2, None, "line 2: 'text' must be a string, got number"),
+        (2, None, None, "line 2: 'text' must be a string, got number"),
     ]
     rows = list(iter_input_rows(io.BytesIO(b"body\nx\n"), "csv", text_column="body"))
     assert [(r.number, r.text, r.fields) for r in rows] == [(1, "x", {"body": "x"})]
+
+
+@pytest.mark.parametrize("out_name", ["out.jsonl", "out.csv"])
+def test_unreadable_rows_never_borrow_another_rows_id(predictor, tmp_path, out_name):
+    # ids are the 0-based row numbers, as many exports number them; line 251 is broken
+    lines = [json.dumps({"id": str(i), "text": SENTENCES[i % len(SENTENCES)]}) for i in range(300)]
+    lines[250] = '{"text": "cut off'
+    lines[260] = '{"id": "260", "text": "cut off'
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_batch(predictor, src, tmp_path / out_name)
+    out = read_jsonl(tmp_path / out_name) if out_name.endswith(".jsonl") else read_csv(tmp_path / out_name)
+    ids = [r["id"] for r in out]
+    empty = None if out_name.endswith(".jsonl") else ""
+    assert (ids[250] == empty and ids[260] in ("260", 260)) or ids[260] == "260"
+    real = [i for i in ids if i not in (None, "")]
+    assert len(real) == len(set(real)) == 299  # no duplicate keys when joining back by id
+    assert [int(r["line"]) for r in out] == list(range(1, 301))
+    assert out[250]["error"].startswith("line 251: invalid JSON")
+
+
+def test_a_giant_statement_is_read_in_bounded_passages_and_says_so(model_dir, tmp_path):
+    from classifier.predictor import bounded_text
+
+    text = " ".join(f"word{i}" for i in range(400_000))  # about 3.5 MB
+    short, warning = bounded_text(text, 20_000)
+    assert len(short) <= 20_000 and short.split()[0] == "word0" and short.split()[-1] == "word399999"
+    assert "truncated: " in warning and "10 passages spread over the whole text" in warning
+    src = tmp_path / "big.jsonl"
+    src.write_text(json.dumps({"id": "big", "text": text}) + "\n", encoding="utf-8")
+    start = time.monotonic()
+    run_batch(Predictor.load(model_dir, max_chars=20_000), src, tmp_path / "out.jsonl")
+    (row,) = read_jsonl(tmp_path / "out.jsonl")
+    assert any(w.startswith("truncated: 4,288,889 characters") for w in row["warnings"]) and row["stances"]
+    assert time.monotonic() - start < 30
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_cli_run_cleanly_with_a_resume_hint(model_dir, tmp_path):
+    src = write_jsonl_input(tmp_path / "in.jsonl", 40_000)
+    target = tmp_path / "out.jsonl"
+    sidecar = tmp_path / "out.jsonl.partial.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = [sys.executable, "-m", "classifier", "classify", "--model", str(model_dir), "--batch-size", "50"]
+    child = subprocess.Popen(
+        [*args, "--input", str(src), "--output", str(target)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            if sidecar.exists() and json.loads(sidecar.read_text(encoding="utf-8"))["done"]["rows"] >= 200:
+                break
+            time.sleep(0.01)
+        assert child.poll() is None, "the run finished before it could be stopped"
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 128 + signal.SIGTERM
+    assert "terminated (SIGTERM) after" in stderr and "--resume" in stderr
+    assert not target.exists() and sidecar.exists()
+    done = subprocess.run(
+        [*args, "--input", str(src), "--output", str(target), "--resume"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2  # the input's invalid lines are reported, as in any run
+    reference = tmp_path / "reference.jsonl"
+    subprocess.run([*args, "--input", str(src), "--output", str(reference)], env=env, capture_output=True, check=False)
+    assert target.read_bytes() == reference.read_bytes()
