@@ -112,7 +112,7 @@ def rule_problems(statements: list[Statement], path: Path, cutoff: str | None) -
         partner = by_id.get(str(partner_id))
         if partner is None:
             problems.append(f"{where}: contrast_of: partner {partner_id!r} is not in the file")
-        elif partner.split != s.split:
+        elif partner.split and s.split and partner.split != s.split:
             problems.append(
                 f"{where}: split: contrast {s.id!r} is in {s.split!r} but its partner {partner.id!r} "
                 f"is in {partner.split!r}; partners must share a split"
