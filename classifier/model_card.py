@@ -10,12 +10,13 @@ _LIMITS = """\
 ## Intended use and limits
 
 - Intended for analysts reading official statements on conflict and foreign policy (Iranian officials
-  in the training data): what a statement does (stances) and in what register (tone).
-- Trained on English statements written by the project team in their own words from public facts, not
-  on verbatim quotes; real statements differ in length, translation style and vocabulary.
-- Stance scores are calibrated probabilities per label (Platt scaling on the validation split; tone: temperature);
-  a stance is predicted when its score passes its tuned threshold. Treat scores near the threshold
-  as uncertain and read the statement.
+  and the other actors of the same conflicts): what a statement does (stances) and in what register (tone).
+- Trained on English statements written by the project team in their own words, many of them derived
+  from specific real statements in public reporting (never copied); real wire copy still differs in
+  length, translation style and vocabulary, and events after the corpus cutoff are new to the model.
+- Stance scores are calibrated probabilities per label (Platt scaling; tone: temperature), fitted on
+  real-derived statements the model did not train on; a stance is predicted when its score passes its
+  tuned threshold. Treat scores near the threshold as uncertain and read the statement.
 - Not suitable for other languages (non-English input is flagged), for texts that are not statements
   by officials, or as the only basis for decisions about people.
 """
@@ -35,9 +36,10 @@ def write_model_card(directory: Path, metadata: dict) -> None:
         "",
         f"- Training file: `{training.get('data')}` (sha256 `{training.get('data_sha256')}`)",
         f"- {training.get('n_train')} training and {training.get('n_validation')} validation statements "
-        f"({training.get('split')})",
+        f"({training.get('split')}); shipped model fit on {training.get('fit_on', 'train')}",
         "",
-        "## Validation metrics (used for calibration and thresholds, so optimistic; see `stance evaluate`)",
+        f"## Validation metrics ({training.get('decisions_tuned_on', 'validation')}; calibration and "
+        "thresholds cross-fitted; see `stance evaluate` for test figures)",
         "",
         f"- stance macro-F1 {stance.get('macro_f1', float('nan')):.3f}, "
         f"micro-F1 {stance.get('micro_f1', float('nan')):.3f}",
