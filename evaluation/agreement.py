@@ -30,6 +30,7 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
     a = stances_to_matrix([first[i]["stances"] for i in ids])
     b = stances_to_matrix([second[i]["stances"] for i in ids])
     ta, tb = tones_to_indices([first[i]["tone"] for i in ids]), tones_to_indices([second[i]["tone"] for i in ids])
+    used = (a.sum(0) + b.sum(0)) > 0
     alpha = {}
     for j, label in enumerate(STANCES):
         data = np.stack([a[:, j], b[:, j]]).astype(float)
@@ -41,7 +42,8 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
         "stance_alpha": alpha,
         "stance_f1_b_vs_a": {
             "micro": float(f1_score(a, b, average="micro", zero_division=0)),
-            "macro": float(f1_score(a, b, average="macro", zero_division=0)),
+            # over the labels either annotator used: a label absent from both is not a disagreement
+            "macro": float(f1_score(a[:, used], b[:, used], average="macro", zero_division=0)),
         },
         "stance_support": {
             label: {"first": int(a[:, j].sum()), "second": int(b[:, j].sum())} for j, label in enumerate(STANCES)
@@ -51,7 +53,9 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
         "exact_stance_set": float(np.mean([set(first[i]["stances"]) == set(second[i]["stances"]) for i in ids])),
         "tone_kappa": float(cohen_kappa_score(ta, tb)),
         "tone_accuracy": float(np.mean(ta == tb)),
-        "tone_macro_f1_b_vs_a": float(f1_score(ta, tb, average="macro", labels=range(len(TONES)), zero_division=0)),
+        "tone_macro_f1_b_vs_a": float(
+            f1_score(ta, tb, average="macro", labels=sorted(set(ta) | set(tb)), zero_division=0)
+        ),
         "disagreements": [
             i
             for i in ids
@@ -87,13 +91,48 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
+def agreement_by(first: dict[str, dict], second: dict[str, dict], field: str, default: str) -> dict[str, dict]:
+    """``agreement`` on each group of statements by a field of the first file (e.g. ``origin``)."""
+    groups: dict[str, list[str]] = {}
+    for i in second:
+        if i in first:
+            groups.setdefault(str(first[i].get(field) or default), []).append(i)
+    return {g: agreement(first, {i: second[i] for i in ids}) for g, ids in sorted(groups.items()) if len(ids) >= 10}
+
+
+def render_groups(results: dict[str, dict], field: str) -> str:
+    lines = [
+        f"| {field} | n | stance macro-F1 | stance micro-F1 | same primary | tone kappa | tone macro-F1 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for group, r in results.items():
+        f1 = r["stance_f1_b_vs_a"]
+        lines.append(
+            f"| {group} | {r['n']} | {f1['macro']:.3f} | {f1['micro']:.3f} | {r['primary_agreement']:.1%} | "
+            f"{r['tone_kappa']:.3f} | {r['tone_macro_f1_b_vs_a']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
-    argv = argv if argv is not None else sys.argv[1:]
-    first, second = (_read(Path(p)) for p in argv[:2])
+    """``python -m evaluation.agreement FIRST SECOND [OUT.json] [--by origin]`` (rows matched by id)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("first", type=Path)
+    parser.add_argument("second", type=Path)
+    parser.add_argument("out", type=Path, nargs="?", default=None)
+    parser.add_argument("--by", default=None, help="also report per value of this field of FIRST (e.g. origin)")
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    first, second = _read(args.first), _read(args.second)
     result = agreement(first, second)
     print(render(result))
-    if len(argv) > 2:
-        Path(argv[2]).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.by:
+        result["by_" + args.by] = agreement_by(first, second, args.by, "composed" if args.by == "origin" else "")
+        print()
+        print(render_groups(result["by_" + args.by], args.by))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
