@@ -227,8 +227,7 @@ def resolve_model(model_dir: Path | None) -> Path:
     "--max-chars",
     type=click.IntRange(1000, None),
     default=None,
-    help="Most characters read per statement; longer ones are read as passages spread over the text "
-    "(default 100,000).",
+    help="Most characters read per statement; longer ones are read as passages spread over the text (default 100,000).",
 )
 @handle_errors
 def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, **batch_options):
