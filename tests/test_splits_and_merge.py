@@ -108,3 +108,23 @@ def test_merge_writes_every_statement_once_with_a_split_and_refuses_shared_ids(t
 
     with pytest.raises(DataError, match="'a1' is also used in"):
         merge([a, b], out)
+
+
+def test_opening_invocations_are_kept_in_a_few_statements_only():
+    from training.merge_batches import KEEP_INVOCATIONS, trim_invocations
+
+    rows = [
+        Statement(
+            text=f"In the name of God, the Compassionate, the Merciful. we mourn the martyrs of town {i} today.",
+            stances=("solidarity",),
+            tone="solemn",
+            id=f"s{i}",
+            extra={"origin": "real-derived"} if i < 3 else {},
+        )
+        for i in range(20)
+    ]
+    out = trim_invocations(rows)
+    kept = [s for s in out if s.text.startswith("In the name of God")]
+    assert len(kept) == KEEP_INVOCATIONS and {"s0", "s1", "s2"} <= {s.id for s in kept}
+    trimmed = next(s for s in out if not s.text.startswith("In the name"))
+    assert trimmed.text.startswith("We mourn the martyrs of town")

@@ -5,6 +5,7 @@
 Writers work in separate batch files (``data/batches/``), each checked on its
 own; this is the one step that joins them. Event slugs that writers spelled
 differently for one event are mapped with ``data/batches/event_aliases.json``.
+An opening invocation is kept in a few statements only (``KEEP_INVOCATIONS``).
 An event that grew past ``MAX_EVENT`` statements is cut by month, then by
 week (``gaza-war-2024-03``, ``israeli-strikes-2025-06-w2``): an event that size
 lets its vocabulary stand in for its labels, and the split families still
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +28,14 @@ from training.corpus_check import near_duplicates
 from training.splits import assign_splits, family
 
 MAX_EVENT = 40
+#: statements that may keep an opening invocation ("In the name of God, the Compassionate, the Merciful.");
+#: beyond these it is dropped: it carries no stance, and hundreds of identical openings teach a model a habit
+KEEP_INVOCATIONS = 12
+_INVOCATION = re.compile(
+    r"^[\"\u201c]?In the [Nn]ame of (?:God|Allah)"
+    r"(?:,? the (?:Most )?(?:Compassionate|Merciful|Beneficent|Gracious)"
+    r"(?:,? (?:and )?the (?:Most )?(?:Compassionate|Merciful|Beneficent|Gracious))?)?[.,:;]?\s+"
+)
 NEAR_DUPLICATE_GROUPING = 0.8  # pairs this similar share a split (the check fails at 0.9 across splits)
 
 
@@ -93,8 +103,23 @@ def canonical_events(statements: list[Statement], aliases: dict[str, str]) -> li
     return statements
 
 
+def trim_invocations(statements: list[Statement]) -> list[Statement]:
+    """Keep the opening invocation in ``KEEP_INVOCATIONS`` statements (real-derived first), drop it elsewhere."""
+    opened = [
+        i
+        for i, s in enumerate(statements)
+        if _INVOCATION.match(s.text) and len(_INVOCATION.sub("", s.text, count=1).split()) >= 5
+    ]
+    opened.sort(key=lambda i: statements[i].origin != "real-derived")
+    out = list(statements)
+    for i in opened[KEEP_INVOCATIONS:]:
+        rest = _INVOCATION.sub("", out[i].text, count=1)
+        out[i] = replace(out[i], text=rest[0].upper() + rest[1:])
+    return out
+
+
 def merge(paths: list[Path], out: Path, *, aliases: dict[str, str] | None = None, seed: int = 0) -> Counter:
-    statements = canonical_events(load_batches(paths), aliases or {})
+    statements = trim_invocations(canonical_events(load_batches(paths), aliases or {}))
     index = {s.id: i for i, s in enumerate(statements)}
     near = [(index[a.id], index[b.id]) for a, b, _ in near_duplicates(statements, NEAR_DUPLICATE_GROUPING)]
     splits = assign_splits(statements, near_pairs=near, seed=seed)
