@@ -128,3 +128,17 @@ def test_opening_invocations_are_kept_in_a_few_statements_only():
     assert len(kept) == KEEP_INVOCATIONS and {"s0", "s1", "s2"} <= {s.id for s in kept}
     trimmed = next(s for s in out if not s.text.startswith("In the name"))
     assert trimmed.text.startswith("We mourn the martyrs of town")
+
+
+def test_corrections_replace_the_writers_labels_and_bad_ones_are_refused(tmp_path):
+    import pytest
+
+    from classifier.errors import DataError
+    from training.merge_batches import apply_corrections, read_corrections
+
+    path = write_jsonl(tmp_path / "adj.jsonl", [{"id": "s1", "stances": ["neutral"], "tone": "measured"}])
+    rows, changed = apply_corrections([st(0), st(1)], read_corrections([path]))
+    assert changed == 1 and rows[1].stances == ("neutral",) and rows[0] == st(0)
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "s1", "stances": ["neutral", "solidarity"], "tone": "x"}])
+    with pytest.raises(DataError, match="bad.jsonl:1: labels"):
+        read_corrections([bad])

@@ -9,7 +9,9 @@ An opening invocation is kept in a few statements only (``KEEP_INVOCATIONS``).
 An event that grew past ``MAX_EVENT`` statements is cut by month, then by
 week (``gaza-war-2024-03``, ``israeli-strikes-2025-06-w2``): an event that size
 lets its vocabulary stand in for its labels, and the split families still
-keep its parts together. Then every statement gets its split
+keep its parts together. Labels settled by adjudication (``--corrections``) replace the writers' labels
+for those statements, so the batch files stay as written and every change is
+on record. Then every statement gets its split
 (``training.splits``).
 """
 
@@ -118,8 +120,49 @@ def trim_invocations(statements: list[Statement]) -> list[Statement]:
     return out
 
 
-def merge(paths: list[Path], out: Path, *, aliases: dict[str, str] | None = None, seed: int = 0) -> Counter:
-    statements = trim_invocations(canonical_events(load_batches(paths), aliases or {}))
+def read_corrections(paths: list[Path]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Adjudicated labels by id (``{"id", "stances", "tone"}`` per line); a later file wins."""
+    from classifier.schema import stance_problems, tone_problems
+
+    out: dict[str, tuple[tuple[str, ...], str]] = {}
+    problems: list[str] = []
+    for path in paths:
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            found = stance_problems(rec.get("stances") or []) + tone_problems(rec.get("tone"))
+            if found:
+                problems += [f"{path}:{lineno}: labels: {p}" for p in found]
+                continue
+            out[str(rec["id"])] = (tuple(rec["stances"]), rec["tone"])
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def apply_corrections(statements: list[Statement], corrections: dict) -> tuple[list[Statement], int]:
+    """Statements with adjudicated labels in place of the writers'; how many changed."""
+    out, changed = [], 0
+    for s in statements:
+        if s.id in corrections and corrections[s.id] != (s.stances, s.tone):
+            stances, tone = corrections[s.id]
+            s = replace(s, stances=stances, tone=tone)
+            changed += 1
+        out.append(s)
+    return out, changed
+
+
+def merge(
+    paths: list[Path],
+    out: Path,
+    *,
+    aliases: dict[str, str] | None = None,
+    corrections: dict | None = None,
+    seed: int = 0,
+) -> Counter:
+    statements, _ = apply_corrections(load_batches(paths), corrections or {})
+    statements = trim_invocations(canonical_events(statements, aliases or {}))
     index = {s.id: i for i, s in enumerate(statements)}
     near = [(index[a.id], index[b.id]) for a, b, _ in near_duplicates(statements, NEAR_DUPLICATE_GROUPING)]
     splits = assign_splits(statements, near_pairs=near, seed=seed)
@@ -139,10 +182,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("batches", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--aliases", type=Path, default=Path("data/batches/event_aliases.json"))
+    parser.add_argument("--corrections", type=Path, nargs="*", default=[], help="adjudicated label files")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     aliases = json.loads(args.aliases.read_text(encoding="utf-8")) if args.aliases.is_file() else {}
-    print(dict(merge(args.batches, args.out, aliases=aliases, seed=args.seed)))
+    corrections = read_corrections(args.corrections)
+    print(dict(merge(args.batches, args.out, aliases=aliases, corrections=corrections, seed=args.seed)))
 
 
 if __name__ == "__main__":
