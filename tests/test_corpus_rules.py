@@ -120,3 +120,15 @@ def test_copy_check_reads_the_sources_file_and_flags_unsourced_statements(tmp_pa
     overlaps, unsourced = check_copying(data, sources)
     assert [(o.id, o.run) for o in overlaps] == [("s1", "israel has added to its record a new black page")]
     assert unsourced == ["s2"]
+
+
+def test_a_contrast_sharing_its_partners_opening_is_not_templated_writing(tmp_path):
+    rows = [row(0, "They will pay for the attack on our consulate, the commander said.")]
+    rows.append(
+        row(
+            1, "They will pay for any attack on our consulate, the commander said.", origin="contrast", contrast_of="s0"
+        )
+    )
+    rows += [row(2 + i, f"Opening number {w} stands alone here.") for i, w in enumerate("abcdefgh")]
+    report = check_corpus(write_jsonl(tmp_path / "c.jsonl", rows))
+    assert report.shared_opening_rate == 0.0 and report.ok

@@ -14,7 +14,6 @@ five words with another one (a sign of templated writing).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,9 +90,19 @@ def opening(text: str) -> str:
 
 
 def shared_openings(statements: list[Statement]) -> tuple[float, list[tuple[str, int]]]:
-    """Share of statements whose first five words another statement also opens with; the commonest openings."""
-    counts = Counter(opening(s.text) for s in statements)
-    shared = {k: n for k, n in counts.items() if n > 1 and len(k.split()) == OPENING_WORDS}
+    """Share of statements whose first five words another statement also opens with; the commonest openings.
+
+    A contrast statement and its partner share an opening by design (the contrast keeps most of the
+    partner's words), so a pair counts as one: an opening is shared when statements of two or more
+    different contrast families use it.
+    """
+    family = {s.id: str(s.extra.get("contrast_of") or s.id) for s in statements}
+    by_opening: dict[str, list[Statement]] = {}
+    for s in statements:
+        key = opening(s.text)
+        if len(key.split()) == OPENING_WORDS:
+            by_opening.setdefault(key, []).append(s)
+    shared = {k: len(v) for k, v in by_opening.items() if len({family[s.id] for s in v}) > 1}
     rate = sum(shared.values()) / max(len(statements), 1)
     return round(rate, 4), sorted(shared.items(), key=lambda kv: -kv[1])
 
