@@ -6,8 +6,8 @@ Writers work in separate batch files (``data/batches/``), each checked on its
 own; this is the one step that joins them. Event slugs that writers spelled
 differently for one event are mapped with ``data/batches/event_aliases.json``.
 An opening invocation is kept in a few statements only (``KEEP_INVOCATIONS``).
-An event that grew past ``MAX_EVENT`` statements is cut by month, then by
-week (``gaza-war-2024-03``, ``israeli-strikes-2025-06-w2``): an event that size
+An event that grew past ``MAX_EVENT`` statements is cut by month, then into
+runs of consecutive days (``gaza-war-2024-03``, ``israeli-strikes-2025-06-17``): an event that size
 lets its vocabulary stand in for its labels, and the split families still
 keep its parts together. Labels settled by adjudication (``--corrections``) replace the writers' labels
 for those statements, so the batch files stay as written and every change is
@@ -68,29 +68,43 @@ def _month_slug(s: Statement) -> str:
     return f"{family(s.event)}-{s.date[:7]}" if s.date and len(s.date) >= 7 else s.event
 
 
-def _week_slug(s: Statement) -> str:
-    if s.date and len(s.date) == 10:
-        return f"{family(s.event)}-{s.date[:7]}-w{(int(s.date[8:]) - 1) // 7 + 1}"
-    return _month_slug(s)
+def _chunks_by_date(statements: list[Statement], indices: list[int]) -> dict[str, list[int]]:
+    """An oversized month as the fewest runs of consecutive dates of at most ``MAX_EVENT`` statements.
+
+    Runs are as even as possible and cut between days (within one only when a single day holds more than
+    ``MAX_EVENT``), and each is named by its first day, so a
+    part stays a stretch of one event (several days of a war) rather than a single day's statements.
+    """
+    order = sorted(indices, key=lambda i: statements[i].date or "")
+    n_parts = -(-len(order) // MAX_EVENT)
+    size = -(-len(order) // n_parts)
+    parts: dict[str, list[int]] = {}
+    current: list[int] = []
+    for pos, i in enumerate(order):
+        day_changes = pos == 0 or statements[i].date != statements[order[pos - 1]].date
+        if current and len(current) >= size and (day_changes or len(current) >= MAX_EVENT):
+            parts[_run_slug(statements, current)] = current
+            current = []
+        current.append(i)
+    parts[_run_slug(statements, current)] = current
+    return parts
 
 
-def _day_slug(s: Statement) -> str:
-    return f"{family(s.event)}-{s.date}" if s.date and len(s.date) == 10 else _week_slug(s)
+def _run_slug(statements: list[Statement], run: list[int]) -> str:
+    first = statements[run[0]]
+    return f"{family(first.event)}-{first.date}" if first.date else first.event
 
 
 def _cut_until_small(statements: list[Statement], indices: list[int]) -> dict[str, list[int]]:
-    """Month, then week, then day; a day still too large is left whole (it is one occasion)."""
-    parts = {statements[indices[0]].event: indices}
-    for slug_of in (_month_slug, _week_slug, _day_slug):
-        finer: dict[str, list[int]] = {}
-        for slug, part in parts.items():
-            finer.update(_cut(statements, part, slug_of) if len(part) > MAX_EVENT else {slug: part})
-        parts = finer
+    """By month first; a month still too large as runs of consecutive days."""
+    parts: dict[str, list[int]] = {}
+    for slug, part in _cut(statements, indices, _month_slug).items():
+        parts.update(_chunks_by_date(statements, part) if len(part) > MAX_EVENT else {slug: part})
     return parts
 
 
 def canonical_events(statements: list[Statement], aliases: dict[str, str]) -> list[Statement]:
-    """Aliases applied, then events over ``MAX_EVENT`` cut by month, week and day until they fit."""
+    """Aliases applied, then events over ``MAX_EVENT`` cut by month, then into runs of consecutive days."""
     statements = [replace(s, event=aliases.get(s.event, s.event)) if s.event else s for s in statements]
     by_event: dict[str, list[int]] = {}
     for i, s in enumerate(statements):
