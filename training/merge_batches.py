@@ -83,11 +83,20 @@ def _chunks_by_date(statements: list[Statement], indices: list[int]) -> dict[str
     for pos, i in enumerate(order):
         day_changes = pos == 0 or statements[i].date != statements[order[pos - 1]].date
         if current and len(current) >= size and (day_changes or len(current) >= MAX_EVENT):
-            parts[_run_slug(statements, current)] = current
+            parts[_unique(_run_slug(statements, current), parts)] = current
             current = []
         current.append(i)
-    parts[_run_slug(statements, current)] = current
+    parts[_unique(_run_slug(statements, current), parts)] = current
     return parts
+
+
+def _unique(slug: str, taken) -> str:
+    """``slug``, or ``slug-2``, ``slug-3`` ... when a run of the same first day already has it."""
+    n, candidate = 1, slug
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    return candidate
 
 
 def _run_slug(statements: list[Statement], run: list[int]) -> str:
