@@ -144,5 +144,5 @@ def test_corrections_replace_the_writers_labels_and_bad_ones_are_refused(tmp_pat
     rows, changed = apply_corrections([st(0), st(1)], read_corrections([path]))
     assert changed == 1 and rows[1].stances == ("neutral",) and rows[0] == st(0)
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"id": "s1", "stances": ["neutral", "solidarity"], "tone": "x"}])
-    with pytest.raises(DataError, match="bad.jsonl:1: labels"):
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: labels"):
         read_corrections([bad])
