@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier.decision import stances_to_matrix, tones_to_indices
-from classifier.schema import STANCES, TONES
+from classifier.schema import STANCES
 
 
 def _read(path: Path) -> dict[str, dict]:
