@@ -1,6 +1,7 @@
 """Throughput and peak memory of ``run_batch`` on a large generated input.
 
     python benchmarks/bench_batch.py --model models/tfidf --n 200000
+    python benchmarks/bench_batch.py --model models/transformer --giant-mb 50   # one 50 MB statement
 
 The statements are recombined from varied sentence fragments with a seeded
 generator, so every run classifies the same input; a few rows are broken on
@@ -120,6 +121,19 @@ def generate(path: Path, n: int, input_format: str, seed: int, bad_fraction: flo
                 fh.write((line[: len(line) // 2] if broken else line) + "\n")
 
 
+def generate_giant(path: Path, megabytes: float, seed: int) -> None:
+    """Three JSONL rows: a normal statement, one of ``megabytes`` MB, another normal one."""
+    rng = random.Random(seed)
+    parts, size = [], 0
+    while size < megabytes * 2**20:
+        piece = statement(rng)
+        parts.append(piece)
+        size += len(piece) + 1
+    with path.open("w", encoding="utf-8") as fh:
+        for i, text in enumerate([statement(rng), " ".join(parts), statement(rng)]):
+            fh.write(json.dumps({"id": f"g{i}", "text": text}, ensure_ascii=False) + "\n")
+
+
 def child(model: str, src: str, out: str, batch_size: int, output_format: str) -> None:
     """Runs in a fresh process; prints one JSON line of figures."""
     sys.path.insert(0, str(REPO))
@@ -155,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad-fraction", type=float, default=0.001, help="share of broken rows (default 0.001)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the input and output here")
+    parser.add_argument("--giant-mb", type=float, default=None, help="instead: one statement of this many MB")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -168,7 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         src = work / f"statements.{'txt' if args.input_format == 'text' else args.input_format}"
         out = work / f"results.{args.output_format}"
         started = time.perf_counter()
-        generate(src, args.n, args.input_format, args.seed, args.bad_fraction)
+        if args.giant_mb:
+            src = work / "giant.jsonl"
+            generate_giant(src, args.giant_mb, args.seed)
+            args.n = 3
+        else:
+            generate(src, args.n, args.input_format, args.seed, args.bad_fraction)
         generated = time.perf_counter() - started
         proc = subprocess.run(
             [
