@@ -28,10 +28,10 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check classifier training evaluation tests benchmarks
 
 train-transformer: $(VENV)/.installed
-	$(BIN)/stance train --model transformer --force
+	$(BIN)/stance train --model transformer --epochs 6 --force
 
 evaluate: $(VENV)/.installed
-	$(BIN)/stance compare --models models/tfidf models/transformer --out reports/compare
+	$(BIN)/stance compare --models models/tfidf models/transformer models/ensemble --out reports/compare
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_tfidf.py
