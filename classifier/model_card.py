@@ -38,8 +38,10 @@ def write_model_card(directory: Path, metadata: dict) -> None:
         f"- {training.get('n_train')} training and {training.get('n_validation')} validation statements "
         f"({training.get('split')}); shipped model fit on {training.get('fit_on', 'train')}",
         "",
-        f"## Validation metrics ({training.get('decisions_tuned_on', 'validation')}; calibration and "
-        "thresholds cross-fitted; see `stance evaluate` for test figures)",
+        "## Validation metrics",
+        "",
+        f"On {training.get('decisions_tuned_on', 'the validation split')}, with calibration and thresholds "
+        "cross-fitted; `stance evaluate` gives test figures.",
         "",
         f"- stance macro-F1 {stance.get('macro_f1', float('nan')):.3f}, "
         f"micro-F1 {stance.get('micro_f1', float('nan')):.3f}",
