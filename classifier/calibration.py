@@ -19,22 +19,23 @@ from classifier.schema import STANCES
 _EPS = 1e-6
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds, clipped away from 0 and 1 (shared with the ensemble's pooling)."""
     p = np.clip(p, _EPS, 1 - _EPS)
     return np.log(p) - np.log1p(-p)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _bce(p: np.ndarray, y: np.ndarray) -> float:
+def bce(p: np.ndarray, y: np.ndarray) -> float:
     p = np.clip(p, _EPS, 1 - _EPS)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
@@ -47,8 +48,8 @@ class Calibration:
 
     def apply(self, stance_proba: np.ndarray, tone_proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         a, b = np.asarray(self.stance_slopes), np.asarray(self.stance_offsets)
-        stance = _sigmoid(a * _logit(stance_proba) + b)
-        tone = _softmax(np.log(np.clip(tone_proba, _EPS, 1.0)) / self.tone_temperature)
+        stance = sigmoid(a * logit(stance_proba) + b)
+        tone = softmax(np.log(np.clip(tone_proba, _EPS, 1.0)) / self.tone_temperature)
         return stance, tone
 
     def to_dict(self) -> dict:
@@ -88,7 +89,7 @@ def _fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     # validation positives from being bent by a handful of statements
     def loss(params):
         a, b = params
-        return _bce(_sigmoid(a * z + b), y) + 1e-3 * ((a - 1) ** 2 + b**2)
+        return bce(sigmoid(a * z + b), y) + 1e-3 * ((a - 1) ** 2 + b**2)
 
     result = minimize(loss, x0=[1.0, 0.0], method="L-BFGS-B", bounds=[(0.05, 20.0), (-10.0, 10.0)])
     return float(result.x[0]), float(result.x[1])
@@ -100,7 +101,7 @@ def _fit_temperature(logp: np.ndarray, gold: np.ndarray) -> float:
     rows = np.arange(len(gold))
 
     def nll(log_t):
-        return -np.mean(np.log(np.clip(_softmax(logp / np.exp(log_t))[rows, gold], _EPS, 1.0)))
+        return -np.mean(np.log(np.clip(softmax(logp / np.exp(log_t))[rows, gold], _EPS, 1.0)))
 
     return float(np.exp(minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded").x))
 
@@ -116,7 +117,7 @@ def fit_calibration(
             slopes.append(1.0)
             offsets.append(0.0)
             continue
-        a, b = _fit_platt(_logit(stance_proba[:, j]), y)
+        a, b = _fit_platt(logit(stance_proba[:, j]), y)
         slopes.append(a)
         offsets.append(b)
     tone_t = _fit_temperature(np.log(np.clip(tone_proba, _EPS, 1.0)), tone_gold)

@@ -171,10 +171,11 @@ class Predictor:
         """``scores`` plus the model's notes on how it read each text."""
         return self._calibrated(texts, with_warnings=True)
 
-    def _calibrated(self, texts: Sequence[str], *, with_warnings: bool):
+    def _calibrated(self, texts: Sequence[str], *, with_warnings: bool, bounded: bool = False):
+        """Calibrated scores; ``bounded`` when the texts were cut to ``max_chars`` already."""
         if not texts:
             return np.zeros((0, len(STANCES))), np.zeros((0, len(TONES))), []
-        texts = [model_text(bounded_text(t, self.max_chars)[0]) for t in texts]
+        texts = [model_text(t if bounded else bounded_text(t, self.max_chars)[0]) for t in texts]
         if with_warnings:
             stance, tone, warnings = self.model.predict_with_warnings(texts)
         else:
@@ -189,7 +190,8 @@ class Predictor:
         """
         ids = list(ids) if ids is not None else [str(i + 1) for i in range(len(texts))]
         valid = [i for i, t in enumerate(texts) if isinstance(t, str) and t.strip()]
-        stance, tone, model_warnings = self._calibrated([texts[i] for i in valid], with_warnings=True)
+        cut = [bounded_text(texts[i], self.max_chars) for i in valid]  # once per text: it may be book-length
+        stance, tone, model_warnings = self._calibrated([b for b, _ in cut], with_warnings=True, bounded=True)
         stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
         results: list[dict] = [
             {
@@ -208,8 +210,8 @@ class Predictor:
                 "tone": tone_labels[row],
                 "tone_scores": {label: round(float(p), 4) for label, p in zip(TONES, tone[row], strict=True)},
             }
-            bounded, cut = bounded_text(texts[i], self.max_chars)
-            warnings = text_warnings(bounded, n_words=_count_words(texts[i])) + ([cut] if cut else [])
+            bounded, truncated = cut[row]
+            warnings = text_warnings(bounded, n_words=_count_words(texts[i])) + ([truncated] if truncated else [])
             warnings += model_warnings[row]
             if warnings:
                 result["warnings"] = warnings

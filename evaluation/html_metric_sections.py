@@ -31,6 +31,14 @@ def _headline_keys(results: dict) -> list[str]:
     return [k for k in HEADLINE_METRICS if metric_value(first, k) is not None]
 
 
+def _difference_table(comp: dict, a: str, b: str) -> str:
+    """One paired comparison (B − A) as a table, shared by the differences and the slices sections."""
+    rows = [[*difference_cells(k, d), _badge(d["significant"], bool(d["ci95"]))] for k, d in comp["metrics"].items()]
+    return table(
+        ["Metric", f"A: {a}", f"B: {b}", "B − A", "95% interval", "p", "Verdict"], rows, numeric={1, 2, 3, 4, 5}
+    )
+
+
 def verdict_section(results: dict) -> str:
     v = results["verdict"]
     reasons = "".join(f"<li>{esc(r)}</li>" for r in v["reasons"])
@@ -105,15 +113,8 @@ def differences_section(results: dict) -> str:
     ]
     for comp in results["comparisons"]:
         a, b = labels[comp["a"]], labels[comp["b"]]
-        rows = [
-            [*difference_cells(k, d), _badge(d["significant"], bool(d["ci95"]))] for k, d in comp["metrics"].items()
-        ]
         out.append(f"<h3>{esc(b)} − {esc(a)}</h3>")
-        out.append(
-            table(
-                ["Metric", f"A: {a}", f"B: {b}", "B − A", "95% interval", "p", "Verdict"], rows, numeric={1, 2, 3, 4, 5}
-            )
-        )
+        out.append(_difference_table(comp, a, b))
         diffs = [(d["diff"], d["ci95"], d["significant"]) for d in comp["metrics"].values()]
         png = plots.difference_plot([metric_name(k) for k in comp["metrics"]], diffs, title=f"{b} − {a}")
         out.append(
@@ -148,17 +149,8 @@ def slices_section(results: dict) -> str:
         out.append(table(["Metric", *labels.values()], rows, numeric=set(range(1, len(labels) + 1))))
         for comp in block["comparisons"]:
             a, b = labels[comp["a"]], labels[comp["b"]]
-            rows = [
-                [*difference_cells(k, d), _badge(d["significant"], bool(d["ci95"]))] for k, d in comp["metrics"].items()
-            ]
             out.append(f"<p>{esc(b)} − {esc(a)}</p>")
-            out.append(
-                table(
-                    ["Metric", f"A: {a}", f"B: {b}", "B − A", "95% interval", "p", "Verdict"],
-                    rows,
-                    numeric={1, 2, 3, 4, 5},
-                )
-            )
+            out.append(_difference_table(comp, a, b))
     return "".join(out) + "</section>"
 
 

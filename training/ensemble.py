@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.calibration import bce
 from classifier.config import TfidfConfig
 from classifier.corpus import Statement, file_sha256, read_statements
 from classifier.errors import ConfigError
@@ -80,11 +81,10 @@ def fit_weights(stances, tones, gold_stance, gold_tone, *, step: float = WEIGHT_
     best_s = best_t = None
     for w in _simplex(len(stances), step):
         s, t = combine(stances, tones, w, w)
-        s = np.clip(s, _EPS, 1 - _EPS)
-        bce = -np.mean(gold_stance * np.log(s) + (1 - gold_stance) * np.log(1 - s))
+        stance_loss = bce(s, gold_stance)
         nll = -np.mean(np.log(np.clip(t[rows, gold_tone], _EPS, 1.0)))
-        if best_s is None or bce < best_s[0] - 1e-12:
-            best_s = (bce, w)
+        if best_s is None or stance_loss < best_s[0] - 1e-12:
+            best_s = (stance_loss, w)
         if best_t is None or nll < best_t[0] - 1e-12:
             best_t = (nll, w)
     return best_s[1], best_t[1]

@@ -27,8 +27,7 @@ import numpy as np
 from classifier.config import TfidfConfig, TransformerConfig
 from classifier.corpus import read_statements
 from classifier.paths import DEFAULT_DATA
-from training.pipeline import build_model, split_for_training
-from training.tuning import fit_decisions, gold_arrays
+from training.pipeline import build_model, fit_on_train, split_for_training
 
 TFIDF_RECIPES: dict[str, dict] = {
     "baseline": {},
@@ -72,13 +71,8 @@ def run_recipe(kind: str, name: str, overrides: dict, data: Path, *, seed: int, 
     train = _subsample(train, subsample, seed)
     model = build_model(kind, config)
     start = time.perf_counter()
-    fit_args = {}
-    if kind == "transformer":
-        real = [s for s in validation if s.origin == "real-derived"] or validation
-        fit_args["validation"] = ([s.text for s in real], *gold_arrays(real))
-    model.fit([s.text for s in train], *gold_arrays(train), **fit_args)
+    decisions = fit_on_train(model, train, validation).decisions  # the shipped recipe for costly models
     seconds = time.perf_counter() - start
-    decisions = fit_decisions(*model.predict_proba([s.text for s in validation]), validation, seed=seed)
     m = decisions.metrics
     return {
         "kind": kind,

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.calibration import logit, sigmoid, softmax
 from classifier.errors import ModelFormatError
 from classifier.models.base import Scorer
 
@@ -30,15 +31,9 @@ _EPS = 1e-6
 
 def combine(stances: Sequence[np.ndarray], tones: Sequence[np.ndarray], stance_w, tone_w):
     """Weighted log-odds (stance) and log-probability (tone) pooling of calibrated member scores."""
-    z = sum(
-        w * (np.log(np.clip(p, _EPS, 1 - _EPS)) - np.log1p(-np.clip(p, _EPS, 1 - _EPS)))
-        for w, p in zip(stance_w, stances, strict=True)
-    )
-    stance = 1.0 / (1.0 + np.exp(-z))
+    stance = sigmoid(sum(w * logit(p) for w, p in zip(stance_w, stances, strict=True)))
     logt = sum(w * np.log(np.clip(t, _EPS, 1.0)) for w, t in zip(tone_w, tones, strict=True))
-    logt = logt - logt.max(axis=1, keepdims=True)
-    tone = np.exp(logt)
-    return stance, tone / tone.sum(axis=1, keepdims=True)
+    return stance, softmax(logt)
 
 
 @dataclass(frozen=True)
