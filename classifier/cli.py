@@ -166,7 +166,7 @@ def resolve_model(model_dir: Path | None) -> Path:
     if found is not None:
         return found
     click.echo(
-        "no trained model found: training the TF-IDF baseline on the bundled corpus (a few seconds) ...", err=True
+        "no trained model found: training the TF-IDF baseline on the bundled corpus (about three minutes) ...", err=True
     )
     return ensure_default_model()
 
