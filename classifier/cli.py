@@ -427,6 +427,27 @@ def data_stats(file, as_json):
     click.echo(json.dumps(stats, indent=2) if as_json else render_stats(stats))
 
 
+@data.command("audit")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="AUDIT.jsonl to write.")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Keep only the N most suspicious statements.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Out-of-fold folds (by event).")
+@handle_errors
+def data_audit(file, out, top, folds):
+    """Rank labelled statements by how likely their labels are wrong (out-of-fold TF-IDF scores)."""
+    from classifier.corpus import read_statements
+    from training.audit import audit, write_audit
+
+    statements = read_statements(file or paths.DEFAULT_DATA)
+    rows = audit(statements, n_folds=folds)
+    n = write_audit(rows, out, top=top)
+    doubted = sum(1 for r in rows if r.doubts)
+    click.echo(
+        f"{out}: {n} statements, most suspicious first; {doubted} of {len(rows)} have labels the "
+        "out-of-fold model reads differently. Re-read from the top; correct labels in the data file."
+    )
+
+
 def main() -> None:
     # a lone surrogate in an input must not crash printing the results
     for stream in (sys.stdout, sys.stderr):
