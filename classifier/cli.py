@@ -429,7 +429,9 @@ def data_stats(file, as_json):
 
 @data.command("audit")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="AUDIT.jsonl to write.")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="AUDIT.jsonl to write."
+)
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Keep only the N most suspicious statements.")
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True, help="Out-of-fold folds (by event).")
 @handle_errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
@@ -33,9 +34,8 @@ def _corpus(n_flips: int, seed: int = 3) -> tuple[list[Statement], set[str]]:
     statements = []
     for i, (text, stances, tone) in enumerate(MINI):
         for k, frame in enumerate(FRAMES):
-            statements.append(
-                Statement(text=frame.format(text), stances=tuple(stances), tone=tone, id=f"s{i}-{k}", event=f"e{k}-{i % 6}")
-            )
+            event = f"e{k}-{i % 6}"  # the framings of one statement sit in different events
+            statements.append(Statement(frame.format(text), tuple(stances), tone, id=f"s{i}-{k}", event=event))
     flipped = set()
     for idx in rng.sample(range(len(statements)), n_flips):
         s = statements[idx]
@@ -50,7 +50,7 @@ def test_planted_flips_rank_near_the_top():
     statements, flipped = _corpus(n_flips=12)
     rows = audit(statements, lambda: TfidfModel(TfidfConfig(min_df=1)), n_folds=4)
     assert [r.rank for r in rows] == list(range(1, len(statements) + 1))
-    assert all(a.suspicion >= b.suspicion for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.suspicion >= b.suspicion for a, b in itertools.pairwise(rows))
     top = {r.id for r in rows[: 2 * len(flipped)]}
     found = len(top & flipped)
     assert found >= 0.75 * len(flipped), f"only {found} of {len(flipped)} planted flips in the top {2 * len(flipped)}"
@@ -66,5 +66,6 @@ def test_cli_writes_ranked_jsonl(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 20 and rows[0]["rank"] == 1
-    assert {"id", "line", "suspicion", "stances", "tone", "suspected_stances", "suspected_tone", "doubts"} <= set(rows[0])
+    fields = {"id", "line", "suspicion", "stances", "tone", "suspected_stances", "suspected_tone", "doubts"}
+    assert fields <= set(rows[0])
     assert "most suspicious first" in result.output

@@ -27,6 +27,7 @@ from training.crossfit import N_FOLDS, out_of_fold_scores
 from training.thresholds import tune_thresholds
 from training.tuning import gold_arrays
 
+
 @dataclass(frozen=True)
 class AuditRow:
     """One statement's labels, what the out-of-fold model reads instead, and how suspicious that is."""
