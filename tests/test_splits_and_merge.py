@@ -71,6 +71,24 @@ def test_assignment_keeps_groups_whole_and_validation_and_test_realistic():
         assert sum(s.origin == "real-derived" for s in members) / len(members) >= MIN_REAL_SHARE - 0.02
 
 
+def test_a_growing_corpus_keeps_its_splits_and_places_only_new_groups():
+    rows = []
+    for e in range(80):
+        origin = "real-derived" if e % 2 else "composed"
+        rows += [st(len(rows) + k, f"event{e}-2024-01", origin=origin) for k in range(1 + e % 5)]
+    before = assign_splits(rows, seed=1, tries=200)
+    keep = {s.id: split for s, split in zip(rows, before, strict=True)}
+    grown = list(rows)
+    grown += [st(len(grown) + k, "event3-2024-01") for k in range(3)]  # joins an old event
+    for e in range(80, 100):  # new events
+        grown += [st(len(grown) + k, f"event{e}-2024-02", origin="real-derived") for k in range(2)]
+    after = assign_splits(grown, seed=7, tries=200, keep=keep)
+    assert after[: len(rows)] == before
+    old_event3 = {split for s, split in zip(rows, before, strict=True) if s.event == "event3-2024-01"}
+    assert {split for s, split in zip(grown, after, strict=True) if s.event == "event3-2024-01"} == old_event3
+    assert len(set(after[len(rows) + 3 :])) > 1  # new events are spread, not dumped in one split
+
+
 def test_oversized_events_are_cut_by_month_then_into_runs_of_days_and_aliases_apply():
     rows = [st(i, "gaza-war-2023-10", date=f"2023-10-{1 + i % 28:02d}") for i in range(70)]
     rows += [st(100 + i, "gaza-war-2023-10", date="2024-03-05") for i in range(5)]

@@ -183,18 +183,22 @@ def merge(
     aliases: dict[str, str] | None = None,
     corrections: dict | None = None,
     seed: int = 0,
+    keep_splits: dict[str, str] | None = None,
 ) -> Counter:
     statements, _ = apply_corrections(load_batches(paths), corrections or {})
     statements = trim_invocations(canonical_events(statements, aliases or {}))
     index = {s.id: i for i, s in enumerate(statements)}
     near = [(index[a.id], index[b.id]) for a, b, _ in near_duplicates(statements, NEAR_DUPLICATE_GROUPING)]
-    splits = assign_splits(statements, near_pairs=near, seed=seed)
+    splits = assign_splits(statements, near_pairs=near, seed=seed, keep=keep_splits)
     counts: Counter = Counter()
     with open(out, "w", encoding="utf-8") as fh:
         for s, split in zip(statements, splits, strict=True):
             row = s.to_dict()
             row["split"] = split
             counts[split] += 1
+            if keep_splits is not None:
+                previous = keep_splits.get(s.id)
+                counts["new" if previous is None else "kept" if previous == split else "moved"] += 1
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return counts
 
@@ -207,10 +211,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aliases", type=Path, default=Path("data/batches/event_aliases.json"))
     parser.add_argument("--corrections", type=Path, nargs="*", default=[], help="adjudicated label files")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--keep-splits",
+        type=Path,
+        default=None,
+        help="a previous merge: its statements keep their splits, only new event groups are placed",
+    )
     args = parser.parse_args(argv)
+    keep = None
+    if args.keep_splits:
+        keep = {s.id: s.split for s in read_statements(args.keep_splits) if s.split}
     aliases = json.loads(args.aliases.read_text(encoding="utf-8")) if args.aliases.is_file() else {}
     corrections = read_corrections(args.corrections)
-    print(dict(merge(args.batches, args.out, aliases=aliases, corrections=corrections, seed=args.seed)))
+    print(
+        dict(merge(args.batches, args.out, aliases=aliases, corrections=corrections, seed=args.seed, keep_splits=keep))
+    )
 
 
 if __name__ == "__main__":

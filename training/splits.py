@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -93,12 +94,27 @@ def assign_splits(
     near_pairs: Sequence[tuple[int, int]] = (),
     seed: int = 0,
     tries: int = 4000,
+    keep: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The split of every statement (same order as ``statements``)."""
+    """The split of every statement (same order as ``statements``).
+
+    ``keep`` maps statement ids to the split they already had: a group holding
+    any of them stays in (the majority of) those splits, so a corpus that grows
+    keeps its test set and models trained on it stay comparable; only new
+    groups are placed.
+    """
     groups = split_groups(statements, near_pairs)
     names = sorted(set(groups))
     index = {g: i for i, g in enumerate(names)}
     rows = np.array([index[g] for g in groups])
+    pinned = np.full(len(names), -1, dtype=np.int64)
+    if keep:
+        votes: dict[int, Counter] = {}
+        for r, s in zip(rows, statements, strict=True):
+            if keep.get(s.id) in SPLITS:
+                votes.setdefault(int(r), Counter())[keep[s.id]] += 1
+        for g, vote in votes.items():
+            pinned[g] = SPLITS.index(vote.most_common(1)[0][0])
     labels = _label_matrix(statements)
     real = np.array([s.origin == "real-derived" for s in statements], dtype=float)
     sizes = np.bincount(rows, minlength=len(names))
@@ -110,10 +126,11 @@ def assign_splits(
     n_total = len(statements)
     rng = random.Random(seed)
     best, best_score = None, np.inf
-    for _ in range(tries):
-        order = sorted(range(len(names)), key=lambda g: -sizes[g] * rng.uniform(0.3, 1.7))
-        counts = np.zeros(len(SPLITS))
-        assign = np.zeros(len(names), dtype=np.int64)
+    free = np.flatnonzero(pinned < 0)
+    for _ in range(tries if len(free) else 1):
+        order = sorted(free, key=lambda g: -sizes[g] * rng.uniform(0.3, 1.7))
+        assign = pinned.copy()
+        counts = np.array([sizes[pinned == k].sum() for k in range(len(SPLITS))], dtype=float)
         for g in order:
             want = np.array([TARGET[k] * n_total for k in SPLITS])
             room = (want - counts) / want  # share of each split still to fill

@@ -9,7 +9,7 @@ run ends, so an interrupted study resumes where it stopped, and
 
     python -m training.study tfidf --out reports/study/tfidf.jsonl
     python -m training.study transformer --stage screen --subsample 2000 --epochs 4 --out reports/study/screen.jsonl
-    python -m training.study transformer --stage full --recipes baseline,names --seeds 13,14,15
+    python -m training.study transformer --stage full --recipes baseline,names --seeds 13,14,15 --save-dir models/study
     python -m training.study table reports/study/screen.jsonl
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 from classifier.config import TfidfConfig, TransformerConfig
 from classifier.corpus import read_statements
 from classifier.paths import DEFAULT_DATA
-from training.pipeline import build_model, fit_on_train, split_for_training
+from training.pipeline import build_model, fit_on_train, split_for_training, train_model
 
 TFIDF_RECIPES: dict[str, dict] = {
     "baseline": {},
@@ -62,31 +62,55 @@ def _subsample(train, n: int | None, seed: int):
     return rng.sample(train, n)
 
 
-def run_recipe(kind: str, name: str, overrides: dict, data: Path, *, seed: int, subsample: int | None, **fixed) -> dict:
-    """Train one recipe on train and return its cross-fitted real-derived validation figures."""
+def run_recipe(
+    kind: str,
+    name: str,
+    overrides: dict,
+    data: Path,
+    *,
+    seed: int,
+    subsample: int | None,
+    save_dir: Path | None = None,
+    **fixed,
+) -> dict:
+    """Train one recipe on train and return its cross-fitted real-derived validation figures.
+
+    With ``save_dir`` the run is the shipped pipeline itself (``train_model``: the
+    int8 file chosen on its own scores, a complete model directory), so a full-length
+    run of the winning recipe can be used as it is.
+    """
     statements = read_statements(data)
     base = TfidfConfig() if kind == "tfidf" else TransformerConfig()
     config = replace(base, **{**fixed, **overrides, "seed": seed})
     train, validation, _ = split_for_training(statements, seed)
-    train = _subsample(train, subsample, seed)
-    model = build_model(kind, config)
     start = time.perf_counter()
-    decisions = fit_on_train(model, train, validation).decisions  # the shipped recipe for costly models
-    seconds = time.perf_counter() - start
-    m = decisions.metrics
+    if save_dir is not None:
+        if subsample:
+            raise ValueError("--save-dir trains shipped models: it takes the whole training split, not --subsample")
+        result = train_model(kind, data, save_dir / f"{name}-{seed}", config=config, force=True)
+        seconds = time.perf_counter() - start
+        m, tuned_on, n_train = result.validation_metrics, f"real-derived validation ({result.path})", result.n_train
+        history = json.loads((result.path / "model.json").read_text(encoding="utf-8"))["training"].get("history")
+        epochs = max((h["epoch"] for h in history or [] if "epoch" in h), default=None)
+    else:
+        train = _subsample(train, subsample, seed)
+        model = build_model(kind, config)
+        decisions = fit_on_train(model, train, validation).decisions  # the shipped recipe for costly models
+        seconds = time.perf_counter() - start
+        m, tuned_on, n_train, epochs = decisions.metrics, decisions.tuned_on, len(train), _epochs_run(model)
     return {
         "kind": kind,
         "recipe": name,
         "overrides": overrides,
         "fixed": fixed,
         "seed": seed,
-        "n_train": len(train),
-        "tuned_on": decisions.tuned_on,
+        "n_train": n_train,
+        "tuned_on": tuned_on,
         "stance_macro_f1": round(m["stance"]["macro_f1"], 4),
         "tone_macro_f1": round(m["tone"]["macro_f1"], 4),
         "stance_micro_f1": round(m["stance"]["micro_f1"], 4),
         "train_minutes": round(seconds / 60, 2),
-        "epochs_run": _epochs_run(model),
+        "epochs_run": epochs,
     }
 
 
@@ -146,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--subsample", type=int, default=None, help="train on this many training statements")
     parser.add_argument("--epochs", type=float, default=None, help="transformer: a fixed screening budget")
     parser.add_argument("--stage", default="full", help="a label for the run (screen, full)")
+    parser.add_argument("--save-dir", type=Path, default=None, help="write each run's model to DIR/RECIPE-SEED")
     args = parser.parse_args(argv)
     if args.kind == "table":
         print(table(args.path))
@@ -160,7 +185,16 @@ def main(argv: list[str] | None = None) -> None:
         for name in names:
             if (args.kind, name, seed, json.dumps(fixed, sort_keys=True)) in done:
                 continue
-            result = run_recipe(args.kind, name, recipes[name], args.data, seed=seed, subsample=args.subsample, **fixed)
+            result = run_recipe(
+                args.kind,
+                name,
+                recipes[name],
+                args.data,
+                seed=seed,
+                subsample=args.subsample,
+                save_dir=args.save_dir,
+                **fixed,
+            )
             result["stage"] = args.stage
             with open(out, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(result) + "\n")
