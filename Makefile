@@ -18,6 +18,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
+	$(BIN)/stance setup
 	$(BIN)/stance classify --input data/samples.txt --format table
 
 test: $(VENV)/.installed

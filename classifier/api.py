@@ -128,12 +128,19 @@ class Model:
 
 def load(model: str | Path | None = None, *, max_chars: int = MAX_CHARS) -> Model:
     """A model by directory, by kind (``"tfidf"``, ``"transformer"``, ``"ensemble"`` in the models
-    directory), or, with no argument, the best trained one (training the TF-IDF baseline if there is none)."""
+    directory), or, with no argument, the best trained one. Loading never trains: with no trained model
+    it raises ``NoModelError`` (``stance setup`` or ``classifier.train()`` make one)."""
     from classifier import paths
-    from classifier.selection import best_model_dir, ensure_default_model
+    from classifier.errors import NoModelError
+    from classifier.selection import best_model_dir
 
     if model is None:
-        directory = best_model_dir() or ensure_default_model()
+        directory = best_model_dir()
+        if directory is None:
+            raise NoModelError(
+                f"no trained model in {paths.models_dir()}: run `stance setup` (the default ensemble) or "
+                "`classifier.train()` (the TF-IDF baseline, about three minutes) first"
+            )
     elif isinstance(model, str) and model in MODEL_KINDS and not Path(model).exists():
         directory = paths.default_model_dir(model)
     else:

@@ -22,6 +22,10 @@ class ModelFormatError(StanceError):
     """A model directory that is missing, tampered with, or built for another schema or format."""
 
 
+class NoModelError(StanceError):
+    """No trained model to choose from: train one (``stance setup`` or ``classifier.train``)."""
+
+
 class ModelExistsError(StanceError):
     """Refusing to overwrite a trained model without ``--force``."""
 

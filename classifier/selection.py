@@ -1,4 +1,4 @@
-"""Which model ``stance classify`` uses when none is named."""
+"""Which model ``stance classify`` uses when none is named. Choosing never trains: the CLI decides to."""
 
 from __future__ import annotations
 
@@ -32,13 +32,3 @@ def best_model_dir() -> Path | None:
             continue
         candidates.append((_validation_score(meta), -rank, directory))
     return max(candidates)[2] if candidates else None
-
-
-def ensure_default_model() -> Path:
-    """Train the TF-IDF baseline on the bundled corpus if it is not there yet."""
-    from training.pipeline import train_model
-
-    out = paths.default_model_dir("tfidf")
-    if (out / "model.json").is_file():
-        return out
-    return train_model("tfidf", paths.DEFAULT_DATA, out).path

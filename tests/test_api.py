@@ -23,12 +23,17 @@ def test_load_by_path_and_classify_into_results(tfidf_model_dir):
     assert Result.from_dict(first.to_dict()) == first
 
 
-def test_load_by_kind_uses_the_models_directory_and_default_trains_the_baseline(tfidf_model_dir, tmp_path, monkeypatch):
+def test_load_by_kind_uses_the_models_directory_and_never_trains(tfidf_model_dir, tmp_path, monkeypatch):
     import shutil
 
+    from classifier.errors import NoModelError
+
     models = tmp_path / "models"
-    shutil.copytree(tfidf_model_dir, models / "tfidf")
     monkeypatch.setenv("STANCE_MODELS_DIR", str(models))
+    with pytest.raises(NoModelError, match="stance setup"):
+        classifier.load()
+    assert not models.exists() or not any(models.iterdir())
+    shutil.copytree(tfidf_model_dir, models / "tfidf")
     assert classifier.load("tfidf").path == models / "tfidf"
     assert classifier.load().path == models / "tfidf"
 

@@ -78,6 +78,18 @@ def test_classify_without_a_model_trains_the_default_first(tmp_path, monkeypatch
     assert "training" not in second.stderr and second.stdout == result.stdout
 
 
+def test_setup_trains_what_is_missing_and_keeps_what_is_there(tmp_path, monkeypatch, mini_corpus):
+    import classifier.paths
+
+    monkeypatch.setattr(classifier.paths, "DEFAULT_DATA", mini_corpus)
+    first = run("setup", "--baseline-only")
+    assert first.exit_code == 0, first.output
+    assert "tfidf: training on the bundled corpus" in first.stderr
+    assert (tmp_path / "models" / "tfidf" / "model.json").is_file()
+    again = run("setup", "--baseline-only")
+    assert again.exit_code == 0 and "is there already" in again.stderr and "training" not in again.stderr
+
+
 def test_user_errors_exit_2_with_one_line(tmp_path, tfidf_model_dir):
     missing = run("classify", "--model", tmp_path / "none", "hello")
     assert missing.exit_code == 2
