@@ -33,7 +33,6 @@ from pathlib import Path
 from classifier.batch_checkpoint import (
     Done,
     PartialFile,
-    ResumeError,
     StdoutSink,
     check_resume,
     input_fingerprint,
@@ -41,12 +40,19 @@ from classifier.batch_checkpoint import (
 )
 from classifier.batch_io import InputReader, InputRow, is_stdin, iter_input_rows, resolve_output_format
 from classifier.batch_output import CsvFormatter, JsonlFormatter, field_names
-from classifier.errors import ConfigError, StanceError
+from classifier.errors import (
+    BatchInterrupted,
+    ConfigError,
+    OutputBusyError,
+    OutputExistsError,
+    ResumeError,
+)
 
-__all__ = [
+__all__ = [  # the errors live in classifier.errors; re-exported for callers of run_batch
     "BatchInterrupted",
     "BatchSummary",
     "InputRow",
+    "OutputBusyError",
     "OutputExistsError",
     "ResumeError",
     "iter_input_rows",
@@ -60,20 +66,6 @@ HEADER_SCAN_CHARS = 16 * 2**20
 CHECKPOINT_SECONDS = 1.0
 
 ProgressCallback = Callable[[int, int | None], None]
-
-
-class BatchInterrupted(StanceError):
-    """Ctrl-C during a run: the rows written so far are kept for ``resume=True``."""
-
-    def __init__(self, rows_done: int, resume_hint: str, partial_path: Path | None = None):
-        self.rows_done = rows_done
-        self.resume_hint = resume_hint
-        self.partial_path = partial_path
-        super().__init__(f"interrupted after {rows_done} rows. {resume_hint}")
-
-
-class OutputExistsError(StanceError):
-    """Refusing to replace a finished output file without ``overwrite=True`` (``--force``)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +127,7 @@ def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> 
     """The first row (so file-level errors and the CSV header come before any output), or for JSONL -> CSV
     the first rows up to the scan limits, whose fields become the CSV columns."""
     head = list(itertools.islice(rows, 1))
-    if reader.format != "jsonl" or output_format != "csv":
+    if reader.format != "jsonl" or output_format not in ("csv", "parquet"):
         return head
     chars = sum(len(r.text or "") for r in head)
     while len(head) < HEADER_SCAN_ROWS and chars < HEADER_SCAN_CHARS and (row := next(rows, None)) is not None:
@@ -144,16 +136,24 @@ def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> 
     return head
 
 
-def _formatter(output_format: str, reader: InputReader, head: list[InputRow]) -> JsonlFormatter | CsvFormatter:
+def _formatter(output_format: str, reader: InputReader, head: list[InputRow]):
     if output_format == "jsonl":
         return JsonlFormatter()
+    if output_format == "parquet":
+        from classifier.batch_parquet import ParquetFormatter
+
+        return ParquetFormatter(head, reader.arrow_schema, other_fields=reader.format == "jsonl")
     if reader.format == "jsonl":
         return CsvFormatter(field_names(head), other_fields=True)
     return CsvFormatter(reader.columns or [])
 
 
 def _count_rows(path: Path, input_format: str) -> int | None:
-    """Rows in the file for the progress bar: exact for text and JSONL, an upper bound for CSV."""
+    """Rows in the file for the progress bar: exact for text, JSONL and Parquet, an upper bound for CSV."""
+    if input_format == "parquet":
+        from classifier.batch_parquet import count_rows
+
+        return count_rows(path)
     if path.suffix.lower() == ".gz":
         return None
     lines, last = 0, b""
@@ -179,9 +179,13 @@ def _progress_bar(enabled: bool, total: int | None, initial: int):
     return tqdm(total=total, initial=initial, unit="stmt", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
 
 
-def _prepare_target(input_path: str | Path, output_path: str | Path, *, resume: bool, overwrite: bool):
+def _prepare_target(
+    input_path: str | Path, output_path: str | Path, *, resume: bool, overwrite: bool, output_format: str
+):
     """The sink to write to, after refusing what would lose data."""
     if is_stdin(output_path):
+        if output_format == "parquet":
+            raise ConfigError("Parquet output needs a file name (--output results.parquet), not stdout")
         if resume:
             raise ResumeError("output to stdout cannot be resumed; write to a file to use resume")
         return StdoutSink()
@@ -194,6 +198,10 @@ def _prepare_target(input_path: str | Path, output_path: str | Path, *, resume: 
         raise OutputExistsError(f"{target} already exists; pass overwrite=True (--force) to replace it")
     if resume and is_stdin(input_path):
         raise ResumeError("a run that reads stdin cannot be resumed; give an input file to use resume")
+    if output_format == "parquet":
+        from classifier.batch_parquet import finish_parquet
+
+        return PartialFile(target, checkpoint_seconds=CHECKPOINT_SECONDS, finish=finish_parquet)
     return PartialFile(target, checkpoint_seconds=CHECKPOINT_SECONDS)
 
 
@@ -224,9 +232,9 @@ def run_batch(
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     started = time.monotonic()
-    sink = _prepare_target(input_path, output_path, resume=resume, overwrite=overwrite)
-    reader = InputReader(input_path, input_format, text_column)
     out_format = resolve_output_format(output_path, output_format)
+    sink = _prepare_target(input_path, output_path, resume=resume, overwrite=overwrite, output_format=out_format)
+    reader = InputReader(input_path, input_format, text_column)
     from_file = not is_stdin(input_path)
     fingerprint = input_fingerprint(Path(input_path)) if from_file else None
     rows = iter(reader)

@@ -17,20 +17,17 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from classifier.batch_io import InputRow
-from classifier.errors import DataError, StanceError
+from classifier.errors import DataError, OutputBusyError, ResumeError
 
 SIDECAR_VERSION = 1
 MAX_ERROR_EXAMPLES = 20
 _FINGERPRINT_BYTES = 2**20
-
-
-class ResumeError(StanceError):
-    """``resume=True`` cannot continue: the partial output belongs to another input, model or options."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +70,9 @@ class PartialFile:
 
     resumable = True
 
-    def __init__(self, target: Path, *, checkpoint_seconds: float):
+    def __init__(self, target: Path, *, checkpoint_seconds: float, finish: Callable[[Path, Path], None] | None = None):
         self.target = target
+        self.finish = finish or os.replace  # Parquet output assembles its chunk log into one file instead
         self.partial = target.with_name(target.name + ".partial")
         self.sidecar = target.with_name(target.name + ".partial.json")
         self.checkpoint_seconds = checkpoint_seconds
@@ -98,17 +96,28 @@ class PartialFile:
         return saved
 
     def open(self, run: dict, done: Done | None) -> None:
-        """Start a fresh partial file, or reopen one cut back to the last recorded chunk."""
+        """Start a fresh partial file, or reopen one cut back to the last recorded chunk.
+
+        The partial file is locked before anything is written or cut, so a second
+        run on the same output refuses at once and spoils nothing of the first.
+        """
         self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.partial, os.O_RDWR | os.O_CREAT, 0o644)
+        handle = os.fdopen(fd, "r+b")
+        try:
+            _lock(handle, self.target)
+        except BaseException:
+            handle.close()
+            raise
+        self.handle = handle
         self.run = run
         self.done = self.recorded = done or Done()
-        if done is None:  # the record first: a partial file never exists without one
+        if done is None:  # the record first: a partial file never holds rows without one
             self._save()
-            self.handle = open(self.partial, "wb")  # noqa: SIM115 - held open across chunks, closed by close()
+            handle.truncate(0)
             return
-        self.handle = open(self.partial, "r+b")  # noqa: SIM115
-        self.handle.truncate(done.bytes)
-        self.handle.seek(done.bytes)
+        handle.truncate(done.bytes)
+        handle.seek(done.bytes)
 
     def write(self, data: bytes, done: Done) -> None:
         if self.handle is None:
@@ -149,10 +158,27 @@ class PartialFile:
     def commit(self) -> None:
         if self.handle is not None:
             os.fsync(self.handle.fileno())  # durable before the rename makes it look complete
-            self.handle.close()
-            self.handle = None
-        os.replace(self.partial, self.target)
+        try:
+            self.finish(self.partial, self.target)  # still locked: no second run can start on it meanwhile
+        finally:
+            if self.handle is not None:
+                self.handle.close()
+                self.handle = None
         self.sidecar.unlink(missing_ok=True)
+
+
+def _lock(handle: BinaryIO, target: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, one run per output is on the user
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        raise OutputBusyError(
+            f"{target}: another run is writing this output right now; wait for it to finish or choose "
+            "another output file"
+        ) from exc
 
 
 class StdoutSink:

@@ -43,10 +43,18 @@ from classifier.batch_output import RESULT_COLUMNS as RESULT_COLUMNS  # re-expor
 from classifier.errors import ConfigError, DataError
 from classifier.files import encodes_as_utf8
 
-INPUT_FORMATS = ("jsonl", "csv", "tsv", "text")
-OUTPUT_FORMATS = ("jsonl", "csv")
-_ALIASES = {"json": "jsonl", "ndjson": "jsonl", "txt": "text"}
-_EXTENSIONS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+INPUT_FORMATS = ("jsonl", "csv", "tsv", "text", "parquet")
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+_ALIASES = {"json": "jsonl", "ndjson": "jsonl", "txt": "text", "pq": "parquet"}
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -119,10 +127,11 @@ def resolve_input_format(source: Source, input_format: str | None) -> str | None
 
 
 def resolve_output_format(target: str | Path, output_format: str | None) -> str:
-    """The explicit format, else ``csv`` for a .csv name and JSONL for anything else (stdout too)."""
+    """The explicit format, else from a .csv or .parquet name, and JSONL for anything else (stdout too)."""
     if output_format:
         return _normalise_format(output_format, OUTPUT_FORMATS)
-    return "csv" if not is_stdin(target) and _suffix(Path(target)) == ".csv" else "jsonl"
+    named = None if is_stdin(target) else _EXTENSIONS.get(_suffix(Path(target)))
+    return named if named in ("csv", "parquet") else "jsonl"
 
 
 # -- reading ------------------------------------------------------------------
@@ -141,6 +150,7 @@ class InputReader:
         self.text_column = text_column
         self.format = resolve_input_format(source, input_format)
         self.columns: list[str] | None = None
+        self.arrow_schema = None  # Parquet input: the Arrow schema, so Parquet output keeps the column types
         self.name = "<stdin>" if is_stdin(source) else str(source) if isinstance(source, str | Path) else "<stream>"
 
     def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
@@ -157,6 +167,9 @@ class InputReader:
             raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
     def __iter__(self) -> Iterator[InputRow]:
+        if self.format == "parquet":
+            yield from self._parquet_rows()
+            return
         with self._open() as stream:
             lines = _lines(stream, self.name)
             first = next(lines, None)
@@ -178,6 +191,14 @@ class InputReader:
                 yield from _text_rows(lines)
             else:
                 yield from self._csv_rows(lines)
+
+    def _parquet_rows(self) -> Iterator[InputRow]:
+        from classifier.batch_parquet import parquet_rows
+
+        if not isinstance(self.source, str | Path) or is_stdin(self.source):
+            raise ConfigError("Parquet input must be a file: a stream cannot be read by row groups")
+        self.columns, self.arrow_schema, rows = parquet_rows(Path(self.source), self.text_column)
+        yield from rows
 
     def _csv_rows(self, lines: Iterator[tuple[int, bytes, bool]]) -> Iterator[InputRow]:
         old_limit = csv.field_size_limit(_CSV_FIELD_LIMIT)

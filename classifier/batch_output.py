@@ -80,18 +80,28 @@ class JsonlFormatter:
         out = []
         for row, result in zip(rows, results, strict=True):
             record = output_record(row, result)
-            line = json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
+            line = json.dumps(record, ensure_ascii=False, default=json_value).translate(_LINE_BREAKS)
             try:
                 out.append(line.encode("utf-8"))
             except UnicodeEncodeError:  # lone surrogates from \\ud800-style escapes: keep them escaped
-                out.append(json.dumps(record).encode("ascii"))
+                out.append(json.dumps(record, default=json_value).encode("ascii"))
         return b"".join(line + b"\n" for line in out)
+
+
+def json_value(value: object) -> object:
+    """JSON for the non-JSON values a Parquet column can carry: dates and times as ISO 8601, the rest as text."""
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return str(value)
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=json_value)
 
 
 def result_cells(result: dict | None, error: str | None = None) -> dict[str, str]:

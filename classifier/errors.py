@@ -36,3 +36,28 @@ class ConfigError(StanceError):
 
 class MissingDependencyError(StanceError):
     """An optional dependency (torch, onnxruntime) is needed for this model kind."""
+
+
+# -- batch runs ---------------------------------------------------------------
+
+
+class BatchInterrupted(StanceError):
+    """Ctrl-C during a run: the rows written so far are kept for ``resume=True``."""
+
+    def __init__(self, rows_done: int, resume_hint: str, partial_path: object = None):
+        self.rows_done = rows_done
+        self.resume_hint = resume_hint
+        self.partial_path = partial_path
+        super().__init__(f"interrupted after {rows_done} rows. {resume_hint}")
+
+
+class OutputExistsError(StanceError):
+    """Refusing to replace a finished output file without ``overwrite=True`` (``--force``)."""
+
+
+class ResumeError(StanceError):
+    """``resume=True`` cannot continue: the partial output belongs to another input, model or options."""
+
+
+class OutputBusyError(StanceError):
+    """Another run is writing the same output file."""

@@ -1,0 +1,217 @@
+"""Parquet in and out for batch runs, streamed by record batches (pyarrow, already a core dependency).
+
+Reading: one ``InputRow`` per Parquet row, with the same row rules as JSONL
+(a null, non-string or empty text is an error row, not a skipped one); every
+column is carried through with its Arrow type.
+
+Writing: a Parquet file cannot be appended to once its footer is written, and
+a half-written one is unreadable, so the batch run's partial file is a chunk
+log instead: each chunk is one small Parquet file, written behind an 8-byte
+length. The log resumes byte for byte like a JSONL partial file
+(``classifier.batch_checkpoint``); only the finished run turns it into one
+Parquet file, a row group per chunk, under one schema.
+
+Output columns: ``id``, ``line``, the input columns (a name that clashes with
+a result column is kept as ``input_<name>``), then ``stances`` (list of
+strings, primary first), ``primary_stance``, ``tone``, ``warnings`` (list of
+strings), ``error``, ``score_<stance>`` and ``tone_<tone>`` (calibrated
+probabilities, float64).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from classifier.batch_output import OTHER_FIELDS, RESULT_COLUMNS, _free_name
+from classifier.errors import DataError
+from classifier.schema import STANCES, TONES
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from classifier.batch_io import InputRow
+
+READ_BATCH_ROWS = 1024
+_LENGTH = struct.Struct("<Q")
+
+
+def _pa():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pa, pq
+
+
+def parquet_file(path: Path):
+    pa, pq = _pa()
+    try:
+        return pq.ParquetFile(path)
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: file not found") from exc
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
+
+
+def parquet_rows(path: Path, text_column: str) -> tuple[list[str], pa.Schema, Iterator[InputRow]]:
+    """The column names, the Arrow schema and the rows of a Parquet file (rows read lazily)."""
+    from classifier.batch_io import InputRow
+
+    pf = parquet_file(path)
+    schema = pf.schema_arrow
+    if text_column not in schema.names:
+        raise DataError(
+            f"{path}: no {text_column!r} column (columns: {', '.join(schema.names)}); pick one with --text-column"
+        )
+
+    def rows() -> Iterator[InputRow]:
+        number = 0
+        for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS):
+            for record in batch.to_pylist():
+                number += 1
+                where = f"row {number}"
+                text = record.get(text_column)
+                if text is None:
+                    yield InputRow(number, None, record, f"{where}: {text_column!r} is null")
+                elif not isinstance(text, str):
+                    yield InputRow(
+                        number, None, record, f"{where}: {text_column!r} must be a string, got {type(text).__name__}"
+                    )
+                elif not text.strip():
+                    yield InputRow(number, None, record, f"{where}: empty text")
+                else:
+                    yield InputRow(number, text, record)
+
+    return list(schema.names), schema, rows()
+
+
+def count_rows(path: Path) -> int:
+    return parquet_file(path).metadata.num_rows
+
+
+class ParquetFormatter:
+    """Chunks of results as length-prefixed Parquet blobs under one fixed schema.
+
+    The input columns' types come from the input's Arrow schema when the input
+    is Parquet, and are inferred from the first rows otherwise (CSV and text
+    columns are strings); fields of later JSONL rows that are not columns go
+    into ``other_fields`` as JSON, so nothing is dropped.
+    """
+
+    def __init__(self, head: Sequence[InputRow], input_schema: pa.Schema | None, *, other_fields: bool):
+        pa, _ = _pa()
+        self.other_fields = other_fields
+        if input_schema is not None:
+            fields = [f for f in input_schema if f.name != "id"]
+            id_type = input_schema.field("id").type if "id" in input_schema.names else None
+        else:
+            fields = self._infer(head)
+            id_type = None
+        if id_type is None:
+            id_type = self._type_of([r.id for r in head])
+        reserved = {"id", "line", *RESULT_COLUMNS, *([OTHER_FIELDS] if other_fields else [])}
+        self.input_fields = [(f.name, pa.field(_free_name(f.name, reserved), f.type)) for f in fields]
+        result_fields = [
+            pa.field("stances", pa.list_(pa.string())),
+            pa.field("primary_stance", pa.string()),
+            pa.field("tone", pa.string()),
+            pa.field("warnings", pa.list_(pa.string())),
+            pa.field("error", pa.string()),
+            *(pa.field(f"score_{s}", pa.float64()) for s in STANCES),
+            *(pa.field(f"tone_{t}", pa.float64()) for t in TONES),
+        ]
+        extra = [pa.field(OTHER_FIELDS, pa.string())] if other_fields else []
+        leading = [pa.field("id", id_type), pa.field("line", pa.int64()), *(f for _, f in self.input_fields)]
+        self.schema = pa.schema([*leading, *extra, *result_fields])
+        self.columns = self.schema.names
+
+    @staticmethod
+    def _type_of(values: list) -> pa.DataType:
+        pa, _ = _pa()
+        try:
+            found = pa.array(values).type
+        except (pa.ArrowException, TypeError, ValueError):
+            return pa.string()
+        return pa.string() if pa.types.is_null(found) else found
+
+    def _infer(self, head: Sequence[InputRow]) -> list:
+        pa, _ = _pa()
+        names: dict[str, None] = {}
+        for row in head:
+            names.update(dict.fromkeys(k for k in row.fields if k != "id"))
+        return [pa.field(n, self._type_of([r.fields.get(n) for r in head])) for n in names]
+
+    def header(self) -> bytes:
+        """An empty chunk, so even a run with no rows ends in a file that has the schema."""
+        return self.format([], [])
+
+    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
+        pa, pq = _pa()
+        columns: dict[str, list] = {name: [] for name in self.columns}
+        known = {"id", *(source for source, _ in self.input_fields)}
+        for row, result in zip(rows, results, strict=True):
+            columns["id"].append(row.id)
+            columns["line"].append(row.line)
+            for source, f in self.input_fields:
+                columns[f.name].append(row.fields.get(source))
+            if self.other_fields:
+                extra = {k: v for k, v in row.fields.items() if k not in known}
+                columns[OTHER_FIELDS].append(json.dumps(extra, ensure_ascii=False, default=str) if extra else None)
+            failed = result is None or "error" in result
+            columns["error"].append(
+                (row.error if result is None else f"row {row.number}: {result['error']}") if failed else None
+            )
+            columns["stances"].append(None if failed else list(result["stances"]))
+            columns["primary_stance"].append(None if failed else result["stances"][0])
+            columns["tone"].append(None if failed else result["tone"])
+            columns["warnings"].append(None if failed else list(result.get("warnings", [])))
+            for s in STANCES:
+                columns[f"score_{s}"].append(None if failed else result["stance_scores"][s])
+            for t in TONES:
+                columns[f"tone_{t}"].append(None if failed else result["tone_scores"][t])
+        arrays = []
+        for f in self.schema:
+            try:
+                arrays.append(pa.array(columns[f.name], type=f.type))
+            except (pa.ArrowException, TypeError, ValueError) as exc:
+                first = rows[0].number if rows else 0
+                raise DataError(
+                    f"rows {first}-{first + len(rows) - 1}: column {f.name!r} does not fit the type {f.type} "
+                    f"taken from the first rows ({exc}); write JSONL or CSV for input whose fields change type"
+                ) from exc
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_arrays(arrays, schema=self.schema), buffer)
+        blob = buffer.getvalue()
+        return _LENGTH.pack(len(blob)) + blob
+
+
+def finish_parquet(log: Path, target: Path) -> None:
+    """Turn a chunk log into ``target``: one Parquet file, a row group per chunk, made durable."""
+    _, pq = _pa()
+    tmp = target.with_name(target.name + ".tmp")
+    writer = None
+    try:
+        with open(log, "rb") as fh:
+            while header := fh.read(_LENGTH.size):
+                (size,) = _LENGTH.unpack(header)
+                table = pq.read_table(io.BytesIO(fh.read(size)))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+        if writer is None:
+            raise DataError(f"{log}: the chunk log is empty; run again without resume")
+        writer.close()
+        writer = None
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        log.unlink()
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
