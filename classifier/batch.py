@@ -39,7 +39,7 @@ from classifier.batch_checkpoint import (
     model_fingerprint,
 )
 from classifier.batch_io import InputReader, InputRow, is_stdin, iter_input_rows, resolve_output_format
-from classifier.batch_output import CsvFormatter, JsonlFormatter, field_names
+from classifier.batch_output import CsvFormatter, JsonArrayFormatter, JsonlFormatter, TableFormatter, field_names
 from classifier.errors import (
     BatchInterrupted,
     ConfigError,
@@ -104,13 +104,14 @@ class BatchSummary:
         return text
 
 
-def _classify(predictor, rows: list[InputRow]) -> list[dict | None]:
+def _classify(predictor, rows: list[InputRow], explain: bool = False) -> list[dict | None]:
     """One result per row; None for rows the reader already marked as errors."""
     todo = [i for i, row in enumerate(rows) if row.error is None and row.text is not None]
     results: list[dict | None] = [None] * len(rows)
     if todo:
         texts = [rows[i].text or "" for i in todo]
-        found = predictor.classify(texts, [rows[i].id for i in todo])
+        ids = [rows[i].id for i in todo]
+        found = predictor.classify(texts, ids, explain=True) if explain else predictor.classify(texts, ids)
         for i, result in zip(todo, found, strict=True):
             results[i] = result
     return results
@@ -139,6 +140,10 @@ def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> 
 def _formatter(output_format: str, reader: InputReader, head: list[InputRow]):
     if output_format == "jsonl":
         return JsonlFormatter()
+    if output_format == "json":
+        return JsonArrayFormatter()
+    if output_format == "table":
+        return TableFormatter()
     if output_format == "parquet":
         from classifier.batch_parquet import ParquetFormatter
 
@@ -218,6 +223,7 @@ def run_batch(
     batch_size: int = 256,
     progress: bool = False,
     on_progress: ProgressCallback | None = None,
+    explain: bool = False,
 ) -> BatchSummary:
     """Classify every row of ``input_path`` into ``output_path`` (``-`` for stdin/stdout), streaming.
 
@@ -235,7 +241,7 @@ def run_batch(
     out_format = resolve_output_format(output_path, output_format)
     sink = _prepare_target(input_path, output_path, resume=resume, overwrite=overwrite, output_format=out_format)
     reader = InputReader(input_path, input_format, text_column)
-    from_file = not is_stdin(input_path)
+    from_file = isinstance(input_path, str | Path) and not is_stdin(input_path)
     fingerprint = input_fingerprint(Path(input_path)) if from_file else None
     rows = iter(reader)
     head = _head(rows, reader, out_format)
@@ -261,13 +267,16 @@ def run_batch(
             header = formatter.header()
             sink.write(header, Done(bytes=len(header)))
         for chunk in chunks(rows, batch_size):
-            results = _classify(predictor, chunk)
+            results = _classify(predictor, chunk, explain)
             data = formatter.format(chunk, results)
             sink.write(data, sink.done.after(chunk, results, len(data)))
             if bar is not None:
                 bar.update(len(chunk))
             if on_progress is not None:
                 on_progress(sink.done.rows, total)
+        footer = formatter.footer() if hasattr(formatter, "footer") else b""
+        if footer:
+            sink.write(footer, sink.done.after([], [], len(footer)))
     except KeyboardInterrupt as exc:
         sink.close()
         hint = (

@@ -45,6 +45,8 @@ from classifier.files import encodes_as_utf8
 
 INPUT_FORMATS = ("jsonl", "csv", "tsv", "text", "parquet")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+#: what standard output can show: the streaming file formats, and two for people
+STDOUT_FORMATS = ("table", "json", "jsonl", "csv")
 _ALIASES = {"json": "jsonl", "ndjson": "jsonl", "txt": "text", "pq": "parquet"}
 _EXTENSIONS = {
     ".jsonl": "jsonl",
@@ -128,6 +130,8 @@ def resolve_input_format(source: Source, input_format: str | None) -> str | None
 
 def resolve_output_format(target: str | Path, output_format: str | None) -> str:
     """The explicit format, else from a .csv or .parquet name, and JSONL for anything else (stdout too)."""
+    if is_stdin(target) and output_format in ("table", "json"):
+        return output_format
     if output_format:
         return _normalise_format(output_format, OUTPUT_FORMATS)
     named = None if is_stdin(target) else _EXTENSIONS.get(_suffix(Path(target)))

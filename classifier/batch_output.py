@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -63,6 +65,8 @@ def output_record(row: InputRow, result: dict | None) -> dict:
         record[key] = result[key]
     if result.get("warnings"):
         record["warnings"] = result["warnings"]
+    if result.get("evidence"):
+        record["evidence"] = result["evidence"]
     return record
 
 
@@ -171,3 +175,64 @@ def field_names(rows: Iterable[InputRow]) -> list[str]:
     for row in rows:
         seen.update(dict.fromkeys(row.fields))
     return list(seen)
+
+
+class JsonArrayFormatter:
+    """Result rows as one JSON array (stdout ``--format json``), written as the chunks come."""
+
+    def __init__(self):
+        self.first = True
+
+    def header(self) -> bytes:
+        return b"["
+
+    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
+        out = []
+        for row, result in zip(rows, results, strict=True):
+            item = json.dumps(output_record(row, result), indent=2, ensure_ascii=False, default=json_value)
+            out.append(("\n" if self.first else ",\n") + textwrap.indent(item, "  "))
+            self.first = False
+        return "".join(out).encode("utf-8", "backslashreplace")
+
+    def footer(self) -> bytes:
+        return b"\n]\n"
+
+
+class TableFormatter:
+    """Result rows for a person at a terminal (``--format table``): labels, scores, evidence, warnings."""
+
+    def __init__(self, width: int | None = None):
+        self.width = width or max(60, min(shutil.get_terminal_size((100, 20)).columns, 140))
+        self.rule = "-" * self.width
+
+    def header(self) -> bytes:
+        return b""
+
+    def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
+        lines = []
+        for row, result in zip(rows, results, strict=True):
+            record = output_record(row, result)
+            text = textwrap.shorten(row.text or "", width=self.width - 8, placeholder=" ...")
+            lines.append(f"{self.rule}\n[{'' if record['id'] is None else record['id']}] {text}")
+            if "error" in record:
+                lines.append(f"  ERROR: {record['error']}")
+                continue
+            scores = record["stance_scores"]
+            lines.append("  stance: " + ", ".join(f"{s} {scores[s]:.2f}" for s in record["stances"]))
+            lines.append(f"  tone:   {record['tone']} {record['tone_scores'][record['tone']]:.2f}")
+            lines += self._evidence(record.get("evidence"), record["tone"])
+            lines += [f"  warning: {w}" for w in record.get("warnings", [])]
+        return "".join(line + "\n" for line in lines).encode("utf-8", "backslashreplace")
+
+    def _evidence(self, evidence: dict | None, tone: str) -> list[str]:
+        if not evidence:
+            return []
+        out = []
+        for label, found in [*evidence["stances"].items(), (f"tone {tone}", evidence["tone"])]:
+            for span in found:
+                quote = textwrap.shorten(span["text"], width=self.width - len(label) - 22, placeholder=" ...")
+                out.append(f'  evidence {label} (+{span["weight"]:.2f}): "{quote}"')
+        return out
+
+    def footer(self) -> bytes:
+        return (self.rule + "\n").encode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 import click
 
 from classifier import paths
-from classifier.batch_io import INPUT_FORMATS, OUTPUT_FORMATS
+from classifier.batch_io import INPUT_FORMATS, OUTPUT_FORMATS, STDOUT_FORMATS
 from classifier.errors import StanceError
 from classifier.models import MODEL_KINDS
 
@@ -250,7 +251,7 @@ def setup(baseline_only, force):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    type=click.Choice(STDOUT_FORMATS),
     default=None,
     help="Output format for stdout (default: table on a terminal, jsonl otherwise).",
 )
@@ -285,7 +286,6 @@ def setup(baseline_only, force):
 @handle_errors
 def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, **batch_options):
     """Classify statements given as arguments, in a file, or on stdin."""
-    from classifier import output as out_fmt
     from classifier.predictor import Predictor
 
     if texts and input_path:
@@ -306,20 +306,22 @@ def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars,
         _classify_to_file(predictor, input_path, output_path, **batch_options)
         return
     fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
-    if texts:
-        results = predictor.classify(list(texts), explain=explain)
-    else:
-        results = out_fmt.classify_rows(
-            predictor,
-            input_path,
-            batch_options["input_format"],
-            batch_options["text_column"],
-            batch_options["batch_size"],
-            explain=explain,
-        )
-    failed = out_fmt.emit(results, fmt, sys.stdout)
-    if failed:
-        click.echo(f"{failed} statement(s) could not be classified (see their 'error' field)", err=True)
+    _classify_to_stdout(predictor, texts, input_path, fmt, explain, **batch_options)
+
+
+def _classify_to_stdout(predictor, texts, input_path, fmt, explain, **options):
+    """Arguments, a file or stdin to stdout, through the same reader, loop and writers as ``--output``."""
+    from classifier.batch import run_batch
+
+    if texts:  # arguments become JSONL rows numbered from 1, so they are read like any input
+        lines = (json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(texts, start=1))
+        input_path = io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8", "surrogatepass"))
+        options.update(input_format="jsonl", text_column="text")
+    for option in ("resume", "force", "output_format"):  # file-only options
+        options.pop(option)
+    summary = run_batch(predictor, input_path, "-", output_format=fmt, explain=explain, **options)
+    if summary.failed:
+        click.echo(f"{summary.failed} statement(s) could not be classified (see their 'error' field)", err=True)
         sys.exit(EXIT_BAD_INPUT)
 
 

@@ -47,10 +47,10 @@ def test_classify_json_output_has_every_field_and_keeps_empty_rows_in_place(tfid
     )
     assert result.exit_code == 2  # one statement could not be classified
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == ["1", "2", "3"]
-    assert rows[1] == {"id": "2", "text": "   ", "error": "empty text: nothing to classify"}
+    assert [r["id"] for r in rows] == [1, 2, 3]  # arguments are rows 1..n, read like any input
+    assert rows[1] == {"id": 2, "line": 2, "text": "   ", "error": "line 2: empty text"}
     first = rows[0]
-    assert set(first) == {"id", "text", "stances", "stance_scores", "tone", "tone_scores"}
+    assert set(first) == {"id", "line", "text", "stances", "stance_scores", "tone", "tone_scores"}
     assert len(first["stance_scores"]) == 8 and len(first["tone_scores"]) == 5
     scores = [first["stance_scores"][s] for s in first["stances"]]
     assert scores == sorted(scores, reverse=True)
@@ -62,8 +62,10 @@ def test_classify_table_and_csv(tfidf_model_dir):
     assert table.exit_code == 0 and "stance:" in table.stdout and "tone:" in table.stdout
     csv_out = run("classify", "--model", tfidf_model_dir, "--format", "csv", "We condemn the attack.")
     header, row = csv_out.stdout.strip().splitlines()
-    assert header.startswith("id,text,stances,primary_stance,tone,warnings,error,score_retaliation_vow")
-    assert row.startswith("1,We condemn the attack.,")
+    assert header.startswith(
+        "id,line,text,other_fields,stances,primary_stance,tone,warnings,error,score_retaliation_vow"
+    )
+    assert row.startswith("1,1,We condemn the attack.,,")
 
 
 def test_classify_without_a_model_trains_the_default_first(tmp_path, monkeypatch, mini_corpus):
@@ -130,7 +132,7 @@ def test_python_dash_m_entry_point(tfidf_model_dir):
         text=True,
     )
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["id"] == "1"
+    assert json.loads(out.stdout)["id"] == 1
 
 
 def test_data_check_and_stats(tmp_path, mini_corpus):
