@@ -434,6 +434,25 @@ def _run_comparison(model_dirs, data, split, out, resamples):
         click.echo(f"wrote {name}: {path}", err=True)
 
 
+@cli.command()
+@click.argument("results_file", metavar="RESULTS.json", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory for report.md and report.html (default: beside RESULTS.json).",
+)
+@handle_errors
+def report(results_file, out):
+    """Re-render report.md and report.html from a results.json, without the models or the data."""
+    from classifier.files import read_json
+    from evaluation.reports import render_reports
+
+    results = read_json(results_file, "results file")
+    for name, path in sorted(render_reports(results, out or results_file.parent).items()):
+        click.echo(f"wrote {name}: {path}", err=True)
+
+
 # -- data -------------------------------------------------------------------
 
 

@@ -208,6 +208,11 @@ def test_compare_runs_every_model_on_the_same_statements(tmp_path, tfidf_model_d
     assert len(results["model_names"]) == 2 and results["data"]["n"] == 40
     assert len(results["comparisons"]) == 1
     assert "<html" in (out / "report.html").read_text().lower()
+    # the reports re-render from results.json alone, identically
+    again = tmp_path / "again"
+    rendered = run("report", out / "results.json", "--out", again)
+    assert rendered.exit_code == 0, rendered.output
+    assert (again / "report.md").read_text() == (out / "report.md").read_text()
 
 
 def test_evaluate_on_a_bad_file_is_a_one_line_error(tmp_path, tfidf_model_dir):
