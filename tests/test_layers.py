@@ -29,3 +29,16 @@ def test_runtime_modules_never_import_training_or_evaluation():
         if p.name not in FRONT_DOORS or p.parent != RUNTIME
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_one_registry_of_model_kinds_and_one_error_for_an_unknown_kind():
+    import pytest
+
+    from classifier.errors import ConfigError
+    from classifier.models import MODEL_KINDS
+    from training.pipeline import build_model
+
+    with pytest.raises(ConfigError, match="known kinds: " + ", ".join(MODEL_KINDS)):
+        build_model("bert-large", None)
+    with pytest.raises(ConfigError, match="combined from trained members"):
+        build_model("ensemble", None)

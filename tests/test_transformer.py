@@ -99,7 +99,7 @@ def test_cli_classifies_with_the_transformer(trained):
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == ["1", "2"]
+    assert [r["id"] for r in rows] == [1, 2]
     assert all(set(r["tone_scores"]) == {"hostile", "defiant", "solemn", "measured", "conciliatory"} for r in rows)
 
 

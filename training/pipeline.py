@@ -19,8 +19,9 @@ from pathlib import Path
 
 from classifier.config import TfidfConfig, TransformerConfig
 from classifier.corpus import Statement, file_sha256, read_statements, select_split
-from classifier.errors import DataError
+from classifier.errors import ConfigError, DataError
 from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable, write_json, write_model_dir
+from classifier.models import MODEL_KINDS
 from classifier.models.base import TrainableModel
 from training.crossfit import out_of_fold_scores
 from training.tuning import Decisions, fit_decisions, gold_arrays, realistic_rows
@@ -69,7 +70,9 @@ def build_model(
 
         config = config if isinstance(config, TransformerConfig) else TransformerConfig()
         return TransformerModel(config, progress=progress, **options)
-    raise ValueError(f"unknown model kind {kind!r}")
+    if kind in MODEL_KINDS:
+        raise ConfigError(f"{kind!r} models are combined from trained members: use training.ensemble.train_ensemble")
+    raise ConfigError(f"unknown model kind {kind!r}; known kinds: {', '.join(MODEL_KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -145,20 +148,7 @@ def train_model(
 
     def write(directory: Path) -> None:
         fitted.model.save(directory)
-        if kind == "transformer":
-            from training.onnx_variant import choose_onnx_file
-
-            net = fitted.model
-            metadata["training"]["windows_over_max_length"] = net.n_truncated_
-            metadata["training"]["history"] = net.history_
-            _, chosen, metadata["onnx"] = choose_onnx_file(
-                directory, validation, net.config_dict(), allow_int8=net.config.quantize
-            )
-            metadata.update(
-                thresholds=chosen.thresholds,
-                calibration=chosen.calibration.to_dict(),
-                validation_metrics=chosen.metrics,
-            )
+        fitted.model.finish_save(directory, validation, metadata)
         write_json(directory / METADATA_FILE, metadata)
         fitted.model.write_card(directory, metadata)
 

@@ -338,6 +338,20 @@ class TransformerModel(TrainableModel):
             *self.masker_.save(directory),
         ]
 
+    def finish_save(self, directory: Path, validation, metadata: dict) -> None:
+        """Record the training history, and pick the ONNX file (fp32 or int8) with decisions tuned on its own
+        scores over ``validation``; the choice and its thresholds replace the PyTorch model's in ``metadata``."""
+        from training.onnx_variant import choose_onnx_file
+
+        metadata["training"]["windows_over_max_length"] = self.n_truncated_
+        metadata["training"]["history"] = self.history_
+        _, chosen, metadata["onnx"] = choose_onnx_file(
+            directory, validation, self.config_dict(), allow_int8=self.config.quantize
+        )
+        metadata.update(
+            thresholds=chosen.thresholds, calibration=chosen.calibration.to_dict(), validation_metrics=chosen.metrics
+        )
+
     @classmethod
     def load(cls, directory: Path, metadata: dict) -> TransformerModel:
         """Load the torch weights (for further training or checks; classifying uses ONNX)."""

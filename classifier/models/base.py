@@ -77,6 +77,10 @@ class TrainableModel(Scorer):
     def config_dict(self) -> dict:
         return {}
 
+    def finish_save(self, directory: Path, validation: Sequence, metadata: dict) -> None:
+        """After ``save``: anything model-specific the directory needs (the transformer tunes its ONNX files
+        on ``validation`` statements and records its training history in ``metadata``). Default: nothing."""
+
     def write_card(self, directory: Path, metadata: dict) -> None:
         """Write a human-readable model card (``README.md``) next to the weights."""
         from classifier.model_card import write_model_card
