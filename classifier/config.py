@@ -96,6 +96,7 @@ class TransformerConfig(_Settings):
     freeze_layers: int = 0  # embeddings and the lowest N encoder layers not trained
     rdrop_alpha: float = 0.0  # weight of the R-Drop consistency loss between two dropout passes
     class_weights: bool = True
+    tone_class_weights: bool = True  # False: weight the rare stances only, leave tone's loss plain
 
     def __post_init__(self):
         _require(self.epochs > 0, f"epochs must be positive, got {self.epochs}")

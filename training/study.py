@@ -48,6 +48,8 @@ TRANSFORMER_RECIPES: dict[str, dict] = {
     "lr-5e-5-decay": {"learning_rate": 5e-5, "layer_lr_decay": 0.8},
     "rdrop": {"rdrop_alpha": 1.0, "dropout": 0.2},
     "no-class-weights": {"class_weights": False},
+    "tone-unweighted": {"tone_class_weights": False},
+    "names-tone-unweighted": {"masking": "names", "tone_class_weights": False},
     "freeze-2": {"freeze_layers": 2},
     "len-256": {"max_length": 256, "window_stride": 192},
     "names-sentences": {"masking": "names", "segments": "sentences"},

@@ -236,6 +236,8 @@ class TransformerModel(TrainableModel):
         self.masker_ = Masker.fit(cfg.masking, texts)
         stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
         stance_w, tone_w = class_weights(stance_targets, tone_targets) if cfg.class_weights else (None, None)
+        if not cfg.tone_class_weights:
+            tone_w = None
         self.net_ = StanceToneNet(encoder, cfg.dropout, stance_w, tone_w, rdrop_alpha=cfg.rdrop_alpha)
         self.n_truncated_ = 0
         train_ds = self._statements_dataset(list(texts), stance_targets, tone_targets)
