@@ -453,6 +453,41 @@ def report(results_file, out):
         click.echo(f"wrote {name}: {path}", err=True)
 
 
+@cli.command()
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output of `stance classify` (JSONL, CSV or Parquet) with a date column.",
+)
+@click.option("--by", default="speaker", show_default=True, help="Column to group by (speaker, speaker_name ...).")
+@click.option("--freq", type=click.Choice(["week", "month"]), default="month", show_default=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory to write.")
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV or JSONL of known events (date, label) to mark on the plots.",
+)
+@handle_errors
+def timeline(input_path, by, freq, out, events_file):
+    """Escalation index, stance shares and volume per group and period, with flags for unusual periods."""
+    from classifier.timeline import build_timeline, read_events, write_timeline
+
+    built = build_timeline(input_path, by=by, freq=freq)
+    events = read_events(events_file) if events_file else []
+    written = write_timeline(built, out, events)
+    flagged = built.table[built.table["flag"] != ""]
+    click.echo(
+        f"{len(built.table)} periods over {built.table[by].nunique()} groups; {len(flagged)} flagged"
+        + (f"; left out: {', '.join(f'{v} {k}' for k, v in built.skipped.items())}" if built.skipped else "")
+    )
+    for name, path in written.items():
+        click.echo(f"wrote {name}: {path}", err=True)
+
+
 # -- data -------------------------------------------------------------------
 
 

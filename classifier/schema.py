@@ -91,6 +91,30 @@ TONE_DEFINITIONS: dict[str, str] = {
 }
 
 
+# The escalation index of one statement (``classifier.timeline``) is
+#     sum_s ESCALATION_STANCE_WEIGHTS[s] * p(s)  +  sum_t ESCALATION_TONE_WEIGHTS[t] * p(t)
+# on calibrated probabilities: threats weigh up, restraint and appeals down, mourning and protocol not at all.
+# It runs from -1.8 (certain de-escalation, appeal, conciliatory) to +3.0 (every threat stance, hostile);
+# a period's index is the mean over its statements. Like CAMEO's Goldstein scale, but for rhetoric.
+ESCALATION_STANCE_WEIGHTS: dict[str, float] = {
+    "retaliation_vow": 1.0,
+    "deterrence_warning": 0.8,
+    "condemnation": 0.4,
+    "sovereignty_claim": 0.3,
+    "diplomatic_appeal": -0.3,
+    "de_escalation": -1.0,
+    "solidarity": 0.0,
+    "neutral": 0.0,
+}
+ESCALATION_TONE_WEIGHTS: dict[str, float] = {
+    "hostile": 0.5,
+    "defiant": 0.25,
+    "solemn": 0.0,
+    "measured": 0.0,
+    "conciliatory": -0.5,
+}
+
+
 def schema_dict() -> dict:
     """The schema as saved in every model's metadata and compared on load."""
     return {
