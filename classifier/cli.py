@@ -488,6 +488,54 @@ def timeline(input_path, by, freq, out, events_file):
         click.echo(f"wrote {name}: {path}", err=True)
 
 
+@cli.group()
+def review():
+    """Pick what a person should check, in the labelled-data format."""
+
+
+@review.command("select")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output of `stance classify` (JSONL, CSV or Parquet).",
+)
+@click.option("--k", type=click.IntRange(min=1), default=100, show_default=True, help="How many statements.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="QUEUE.jsonl to write.")
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The model that classified the input, for its thresholds (default: the best trained one).",
+)
+@click.option(
+    "--compare",
+    "compare_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The same rows classified by another model: disagreements go up the queue.",
+)
+@click.option("--text-column", default="text", show_default=True)
+@handle_errors
+def review_select(input_path, k, out, model_dir, compare_path, text_column):
+    """The K statements most worth a person's time, prefilled with the predicted labels and the reasons."""
+    from classifier.decision import thresholds_vector
+    from classifier.modelfile import read_metadata
+    from classifier.review import rank_for_review, write_queue
+    from classifier.selection import best_model_dir
+
+    directory = model_dir or best_model_dir()
+    thresholds = thresholds_vector(read_metadata(directory, verify=False)["thresholds"]) if directory else None
+    frame, candidates = rank_for_review(input_path, thresholds=thresholds, compare=compare_path)
+    n = write_queue(frame, candidates, k, out, text_column=text_column)
+    click.echo(
+        f"{out}: {n} statements to review, most worth it first (from {len(frame)} classified). Correct "
+        "`stances` and `tone` where they are wrong, then `stance train --data` with the corrected file."
+    )
+
+
 # -- data -------------------------------------------------------------------
 
 

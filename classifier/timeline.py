@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.classified import failed_rows, read_classified, scores_of
 from classifier.errors import DataError
 from classifier.schema import ESCALATION_STANCE_WEIGHTS, ESCALATION_TONE_WEIGHTS, STANCES, TONES
 
@@ -37,38 +38,6 @@ class Timeline:
     by: str
     freq: str
     skipped: dict[str, int]  # rows left out, by reason
-
-
-def _read(path: Path):
-    import pandas as pd
-
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if suffix == ".csv":
-            return pd.read_csv(path)
-        return pd.read_json(path, lines=True, dtype=False)
-    except ValueError as exc:
-        raise DataError(f"{path}: cannot read classified output ({exc})") from exc
-
-
-def _scores(frame, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Stance (n×8) and tone (n×5) probabilities from JSONL dicts or from CSV/Parquet score columns."""
-    if "stance_scores" in frame.columns:
-        stance = np.array([[d[s] for s in STANCES] for d in frame["stance_scores"]], dtype=float)
-        tone = np.array([[d[t] for t in TONES] for d in frame["tone_scores"]], dtype=float)
-        return stance, tone
-    wanted = [f"score_{s}" for s in STANCES] + [f"tone_{t}" for t in TONES]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{path}: no scores found (neither 'stance_scores' nor the columns {', '.join(missing[:3])} ...); "
-            "give an output of `stance classify`"
-        )
-    return frame[wanted[: len(STANCES)]].to_numpy(float), frame[wanted[len(STANCES) :]].to_numpy(float)
 
 
 def statement_index(stance: np.ndarray, tone: np.ndarray) -> np.ndarray:
@@ -109,7 +78,7 @@ def build_timeline(path: str | Path, *, by: str = "speaker", freq: str = "month"
     path = Path(path)
     if freq not in FREQUENCIES:
         raise DataError(f"freq must be one of {', '.join(FREQUENCIES)}, got {freq!r}")
-    frame = _read(path)
+    frame = read_classified(path)
     for column in ("date", by):
         if column not in frame.columns:
             raise DataError(
@@ -117,10 +86,9 @@ def build_timeline(path: str | Path, *, by: str = "speaker", freq: str = "month"
                 "classify a file that carries it, or pick another with --by"
             )
     skipped: dict[str, int] = {}
-    if "error" in frame.columns:
-        failed = frame["error"].notna() & (frame["error"].astype(str) != "")
-        skipped["not classified (error rows)"] = int(failed.sum())
-        frame = frame[~failed]
+    failed = failed_rows(frame)
+    skipped["not classified (error rows)"] = int(failed.sum())
+    frame = frame[~failed]
     dates = pd.to_datetime(frame["date"].astype(str), errors="coerce", utc=True).dt.tz_localize(None)
     skipped["no readable date"] = int(dates.isna().sum())
     frame, dates = frame[dates.notna()], dates[dates.notna()]
@@ -129,7 +97,7 @@ def build_timeline(path: str | Path, *, by: str = "speaker", freq: str = "month"
     frame, dates = frame[keep], dates[keep]
     if frame.empty:
         raise DataError(f"{path}: no classified rows with a date and a {by!r} value")
-    stance, tone = _scores(frame, path)
+    stance, tone = scores_of(frame, path)
     index = statement_index(stance, tone)
     period = dates.dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
     work = pd.DataFrame({by: frame[by].astype(str).to_numpy(), "period": period.to_numpy(), "index": index})
