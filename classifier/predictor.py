@@ -19,6 +19,7 @@ import numpy as np
 
 from classifier.calibration import Calibration
 from classifier.decision import decide_all, thresholds_vector
+from classifier.domain import DomainIndex
 from classifier.errors import ModelFormatError
 from classifier.files import encodes_as_utf8
 from classifier.modelfile import read_metadata
@@ -137,6 +138,7 @@ class Predictor:
     metadata: dict
     path: Path | None = None
     max_chars: int = MAX_CHARS
+    domain: DomainIndex | None = None  # the off-topic check; None for models trained before it existed
 
     @classmethod
     def load(cls, directory: str | Path, *, verify: bool = True, max_chars: int = MAX_CHARS) -> Predictor:
@@ -148,7 +150,9 @@ class Predictor:
         directory = Path(directory)
         metadata = read_metadata(directory, verify=verify)
         model = model_class(metadata.get("kind", "")).load(directory, metadata)
-        return cls(model=model, metadata=metadata, path=directory, max_chars=max_chars)
+        return cls(
+            model=model, metadata=metadata, path=directory, max_chars=max_chars, domain=DomainIndex.load(directory)
+        )
 
     @property
     def kind(self) -> str:
@@ -193,6 +197,7 @@ class Predictor:
         cut = [bounded_text(texts[i], self.max_chars) for i in valid]  # once per text: it may be book-length
         stance, tone, model_warnings = self._calibrated([b for b, _ in cut], with_warnings=True, bounded=True)
         stance_labels, tone_labels = decide_all(stance, tone, self.thresholds)
+        off_topic = self.domain.warnings([b for b, _ in cut]) if self.domain is not None else [[] for _ in cut]
         results: list[dict] = [
             {
                 "id": ids[i],
@@ -212,7 +217,7 @@ class Predictor:
             }
             bounded, truncated = cut[row]
             warnings = text_warnings(bounded, n_words=_count_words(texts[i])) + ([truncated] if truncated else [])
-            warnings += model_warnings[row]
+            warnings = off_topic[row] + warnings + model_warnings[row]
             if warnings:
                 result["warnings"] = warnings
             if explain:

@@ -32,7 +32,7 @@ from classifier.models.ensemble import MEMBERS_DIR, combine
 from classifier.predictor import Predictor
 from training.crossfit import out_of_fold_scores
 from training.pipeline import TrainResult, split_for_training
-from training.tuning import fit_decisions, gold_arrays, realistic_rows
+from training.tuning import domain_index, fit_decisions, gold_arrays, off_topic_note, realistic_rows
 
 WEIGHT_STEP = 0.05
 _EPS = 1e-6
@@ -146,9 +146,13 @@ def train_ensemble(
         validation_metrics=decisions.metrics,
     )
 
+    domain = domain_index(train, validation)
+    metadata["off_topic"] = off_topic_note(domain)
+
     def write(directory: Path) -> None:
         for name, source in zip(names, member_dirs, strict=True):
             shutil.copytree(source, directory / MEMBERS_DIR / name)
+        domain.save(directory)
         write_json(directory / METADATA_FILE, metadata)
         from classifier.model_card import write_model_card
 

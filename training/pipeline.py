@@ -24,7 +24,7 @@ from classifier.modelfile import METADATA_FILE, build_metadata, ensure_writable,
 from classifier.models import MODEL_KINDS
 from classifier.models.base import TrainableModel
 from training.crossfit import out_of_fold_scores
-from training.tuning import Decisions, fit_decisions, gold_arrays, realistic_rows
+from training.tuning import Decisions, domain_index, fit_decisions, gold_arrays, off_topic_note, realistic_rows
 
 VALIDATION_FRACTION = 0.15
 MIN_TRAIN = 8
@@ -146,9 +146,13 @@ def train_model(
         validation_metrics=fitted.selection_metrics,
     )
 
+    domain = domain_index(train, validation)
+    metadata["off_topic"] = off_topic_note(domain)
+
     def write(directory: Path) -> None:
         fitted.model.save(directory)
         fitted.model.finish_save(directory, validation, metadata)
+        domain.save(directory)
         write_json(directory / METADATA_FILE, metadata)
         fitted.model.write_card(directory, metadata)
 

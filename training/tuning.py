@@ -113,3 +113,22 @@ def fit_decisions(
         note += ", measured in-sample (too few to cross-fit)"
     metrics = summarise(gold_stance, decided, stance_cf, gold_tone, tone_cf.argmax(1))
     return Decisions(calibration, thresholds, metrics, note, rows, (stance_cf, tone_cf, decided))
+
+
+def domain_index(train: Sequence[Statement], validation: Sequence[Statement]):
+    """The off-topic index of a model trained on ``train``, its threshold set on the realistic validation rows."""
+    from classifier.domain import fit_domain
+
+    rows = realistic_rows(validation)[0] if validation else np.zeros(0, dtype=np.int64)
+    return fit_domain([s.text for s in train], [validation[i].text for i in rows])
+
+
+def off_topic_note(index) -> dict:
+    """What ``model.json`` records about the off-topic check."""
+    from classifier.domain import FLAG_RATE
+
+    return {
+        "method": "cosine with the nearest training statement, TF-IDF over content words (classifier.domain)",
+        "threshold": round(index.threshold, 4),
+        "flags_on_realistic_validation": FLAG_RATE,
+    }
