@@ -24,7 +24,7 @@ def _texts(frames):
 
 def test_off_topic_texts_fall_below_the_threshold_and_the_tuning_rate_holds():
     index = fit_domain(_texts(FRAMES[:6]), _texts(FRAMES[6:]))
-    tuning = index.similarity(_texts(FRAMES[6:]))
+    tuning = index.domain_score(_texts(FRAMES[6:]))
     assert (tuning < index.threshold).mean() <= FLAG_RATE + 1 / len(tuning)
     assert all(w and w[0].startswith("off_topic:") for w in index.warnings(OFF_TOPIC))
     on_topic = [f"Reporters were told on Monday: {MINI[15][0]}"]  # the index knows these words well

@@ -152,7 +152,8 @@ def train_ensemble(
     def write(directory: Path) -> None:
         for name, source in zip(names, member_dirs, strict=True):
             shutil.copytree(source, directory / MEMBERS_DIR / name)
-        domain.save(directory)
+        if domain is not None:
+            domain.save(directory)
         write_json(directory / METADATA_FILE, metadata)
         from classifier.model_card import write_model_card
 

@@ -152,7 +152,8 @@ def train_model(
     def write(directory: Path) -> None:
         fitted.model.save(directory)
         fitted.model.finish_save(directory, validation, metadata)
-        domain.save(directory)
+        if domain is not None:
+            domain.save(directory)
         write_json(directory / METADATA_FILE, metadata)
         fitted.model.write_card(directory, metadata)
 

@@ -127,8 +127,10 @@ def off_topic_note(index) -> dict:
     """What ``model.json`` records about the off-topic check."""
     from classifier.domain import FLAG_RATE
 
+    if index is None:
+        return {"method": None, "note": "no off-topic check: train with the [train] extra (wordfreq) to get one"}
     return {
-        "method": "cosine with the nearest training statement, TF-IDF over content words (classifier.domain)",
+        "method": "mean log ratio of corpus to general-English word frequency over content words (classifier.domain)",
         "threshold": round(index.threshold, 4),
         "flags_on_realistic_validation": FLAG_RATE,
     }
