@@ -16,7 +16,6 @@ average of the two beats either alone on real statements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,27 +56,17 @@ class EnsembleModel(Scorer):
         return max(p.model.batch_size_hint for p in self.predictors)
 
     def _member_scores(self, texts, *, with_warnings: bool):
-        """Every member's calibrated scores, the members run side by side.
-
-        ONNX Runtime releases the GIL while it computes, so the TF-IDF member's
-        Python work overlaps the transformer's instead of waiting for it.
-        """
-
-        def score(predictor):
+        stances, tones, warnings = [], [], [[] for _ in texts]
+        for predictor in self.predictors:
             if with_warnings:
-                return predictor.calibrated_with_warnings(texts)
-            return (*predictor.scores(texts), None)
-
-        if len(self.predictors) > 1:
-            with ThreadPoolExecutor(max_workers=len(self.predictors)) as pool:
-                found = list(pool.map(score, self.predictors))
-        else:
-            found = [score(p) for p in self.predictors]
-        warnings: list[list[str]] = [[] for _ in texts]
-        for _, _, notes in found:
-            for row, note in zip(warnings, notes or [[] for _ in texts], strict=True):
-                row.extend(n for n in note if n not in row)
-        return [f[0] for f in found], [f[1] for f in found], warnings
+                stance, tone, notes = predictor.calibrated_with_warnings(texts)
+                for row, note in zip(warnings, notes, strict=True):
+                    row.extend(n for n in note if n not in row)
+            else:
+                stance, tone = predictor.scores(texts)
+            stances.append(stance)
+            tones.append(tone)
+        return stances, tones, warnings
 
     def predict_proba(self, texts):
         stances, tones, _ = self._member_scores(list(texts), with_warnings=False)
