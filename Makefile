@@ -29,7 +29,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check classifier training evaluation tests benchmarks
 
 train-transformer: $(VENV)/.installed
-	$(BIN)/stance train --model transformer --epochs 6 --force
+	$(BIN)/stance train --model transformer --force
 
 evaluate: $(VENV)/.installed
 	$(BIN)/stance compare --models models/tfidf models/transformer models/ensemble --out reports/compare
