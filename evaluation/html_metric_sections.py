@@ -18,6 +18,7 @@ from evaluation.present import (
     num,
     value_with_ci,
 )
+from evaluation.verdict import explain
 
 
 def _badge(significant: bool, has_ci: bool) -> Raw:
@@ -40,7 +41,7 @@ def _difference_table(comp: dict, a: str, b: str) -> str:
 
 
 def verdict_section(results: dict) -> str:
-    v = results["verdict"]
+    v = explain(results)
     reasons = "".join(f"<li>{esc(r)}</li>" for r in v["reasons"])
     caveats = "".join(f"<li>{esc(c)}</li>" for c in v["caveats"] if c not in results.get("warnings", []))
     keys = _headline_keys(results)

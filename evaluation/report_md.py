@@ -23,6 +23,7 @@ from evaluation.present import (
     pct,
     value_with_ci,
 )
+from evaluation.verdict import explain
 
 TEXT_LIMIT = 300
 
@@ -74,7 +75,7 @@ def _intro(results: dict) -> list[str]:
 
 
 def _verdict(results: dict) -> list[str]:
-    v = results["verdict"]
+    v = explain(results)
     lines = ["## Verdict", "", f"**{v['summary']}**", ""]
     lines += [f"- {r}" for r in v["reasons"]]
     lines += [f"- Caveat: {c}" for c in v["caveats"] if c not in results.get("warnings", [])]
@@ -410,7 +411,8 @@ def terminal_summary(results: dict) -> str:
                 for k in keys[:1] + keys[4:]
             ]
             lines.append(f"- {shown}: " + "; ".join(cells))
-    lines += ["", "**Verdict:** " + results["verdict"]["summary"]]
-    lines += [f"- {r}" for r in results["verdict"]["reasons"]]
-    lines += [f"- Caveat: {c}" for c in results["verdict"]["caveats"]]
+    words = explain(results)
+    lines += ["", "**Verdict:** " + words["summary"]]
+    lines += [f"- {r}" for r in words["reasons"]]
+    lines += [f"- Caveat: {c}" for c in words["caveats"]]
     return "\n".join(line.rstrip() for line in lines)

@@ -11,8 +11,10 @@ The rule, in order:
 3. Otherwise the fastest model in the top group is chosen: the figures cannot
    tell them apart, so the cheaper one to run wins.
 
-The verdict is computed once by the harness and stored in ``results.json`` so
-every report states the same recommendation.
+The verdict is computed once by the harness and stored in ``results.json`` as
+data (the model, the rule that decided, the top group), so every report states
+the same recommendation; ``explain`` writes its sentences at render time, so
+re-rendering an old ``results.json`` (``stance report``) uses today's wording.
 """
 
 from __future__ import annotations
@@ -142,42 +144,36 @@ def _caveats(results: dict, chosen: str) -> list[str]:
 
 
 def verdict(results: dict) -> dict:
-    """The recommendation, its reasons and caveats, from a results dict without a verdict."""
-    names, models = results["model_names"], results["models"]
+    """The recommendation as data, from a results dict without a verdict."""
+    names = results["model_names"]
     if len(names) == 1:
-        only = names[0]
-        m = models[only]["metrics"]
+        return {"recommended": names[0], "rule": "single", "clear": True, "top_group": [names[0]]}
+    chosen, top, rule = _pick(results)
+    return {"recommended": chosen, "rule": rule, "clear": rule == "main", "top_group": top}
+
+
+def explain(results: dict) -> dict:
+    """The verdict of ``results`` in words: ``summary``, ``reasons`` and ``caveats``."""
+    v = results["verdict"]
+    models, chosen, rule, top = results["models"], v["recommended"], v["rule"], v["top_group"]
+    m = models[chosen]["metrics"]
+    if rule == "single":
         summary = (
-            f"One model evaluated: {model_label(models[only])}. Stance macro-F1 "
+            f"One model evaluated: {model_label(models[chosen])}. Stance macro-F1 "
             f"{value_with_ci(m, MAIN_CRITERION)}, tone macro-F1 {value_with_ci(m, SECOND_CRITERION)} "
             f"on {results['data']['n']} statements"
             + (" (95% bootstrap intervals in brackets)." if results["settings"].get("n_resamples") else ".")
         )
-        return {
-            "recommended": only,
-            "rule": "single",
-            "clear": True,
-            "top_group": [only],
-            "summary": summary,
-            "reasons": [],
-            "caveats": _caveats(results, only),
-        }
-    chosen, top, rule = _pick(results)
-    m = models[chosen]["metrics"]
-    clear = rule == "main"
+        return {"summary": summary, "reasons": [], "caveats": _caveats(results, chosen)}
     if rule == "point":
         how = "the highest on stance macro-F1, but without bootstrap intervals it is unknown whether the lead is real"
-    elif clear:
+    elif v["clear"]:
         how = "significantly better than every other model on stance macro-F1"
     else:
         tied = ", ".join(model_label(models[o]) for o in top if o != chosen)
         how = f"not separable from {tied} on stance macro-F1"
     summary = f"Use {model_label(models[chosen])}: stance macro-F1 {value_with_ci(m, MAIN_CRITERION)}, {how}."
     return {
-        "recommended": chosen,
-        "rule": rule,
-        "clear": clear,
-        "top_group": top,
         "summary": summary,
         "reasons": _reasons(results, chosen, top, rule),
         "caveats": _caveats(results, chosen),

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from evaluation.verdict import difference, verdict
+from evaluation.verdict import difference, explain
+from evaluation.verdict import verdict as verdict_data
+
+
+def verdict(results: dict) -> dict:
+    """The verdict as stored (data) together with its words, as a report shows them."""
+    data = verdict_data(results)
+    return {**data, **explain({**results, "verdict": data})}
 
 
 def _model(name, kind, stance, tone, seconds=1.0):
@@ -152,3 +159,12 @@ def test_difference_is_read_in_either_direction():
     assert forward["diff"] == pytest.approx(0.1) and backward["diff"] == pytest.approx(-0.1)
     assert backward["ci95"] == [-0.18, -0.02]
     assert difference(comps, "x", "z", "k") is None
+
+
+def test_the_stored_verdict_is_data_and_its_words_come_at_render_time():
+    models = [_model("tfidf", "tfidf", 0.60, 0.70, 0.1), _model("minilm", "transformer", 0.70, 0.69, 5.0)]
+    metrics = {"stance.macro_f1": _diff(0.60, 0.70, 0.04, 0.16), "tone.macro_f1": _diff(0.70, 0.69, -0.05, 0.03)}
+    results = _results(models, [{"a": "tfidf", "b": "minilm", "metrics": metrics}])
+    stored = verdict_data(results)
+    assert stored == {"recommended": "minilm", "rule": "main", "clear": True, "top_group": ["minilm"]}
+    assert explain({**results, "verdict": stored})["summary"].startswith("Use minilm (transformer)")

@@ -10,6 +10,7 @@ from classifier.schema import STANCES, TONES
 from evaluation.present import HEADLINE_METRICS, model_label
 from evaluation.report_md import render_markdown, terminal_summary
 from evaluation.reports import render_reports
+from evaluation.verdict import explain
 
 #: fixtures eval_corpus, eval_models, eval_results
 pytest_plugins = ["test_evaluation_support"]
@@ -45,7 +46,7 @@ def test_markdown_has_every_section_and_table(eval_results):
         "## Where the models disagree",
     ):
         assert heading in md, heading
-    assert eval_results["verdict"]["summary"] in md
+    assert explain(eval_results)["summary"] in md
     for name, _ in HEADLINE_METRICS.values():
         assert f"| {name} |" in md, name
     for table in _tables(md):
@@ -108,7 +109,7 @@ def test_rendering_from_json_round_trip_is_identical(eval_results, tmp_path):
 
 def test_terminal_summary_is_short_and_names_the_verdict(eval_results):
     text = terminal_summary(eval_results)
-    assert "**Verdict:** " + eval_results["verdict"]["summary"] in text
+    assert "**Verdict:** " + explain(eval_results)["summary"] in text
     assert text.splitlines()[2].startswith("| model | Stance macro-F1 |")
     for name in eval_results["model_names"]:
         assert model_label(eval_results["models"][name]) in text
