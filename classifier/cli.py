@@ -536,6 +536,46 @@ def review_select(input_path, k, out, model_dir, compare_path, text_column):
     )
 
 
+@cli.command()
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model directory (default: the best trained one).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (localhost only by default).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1024, None),
+    default=1 << 20,
+    show_default=True,
+    help="Largest request body accepted (413 above it).",
+)
+@click.option(
+    "--max-texts",
+    type=click.IntRange(1, None),
+    default=256,
+    show_default=True,
+    help="Most statements in one /v1/classify request.",
+)
+@handle_errors
+def serve(model_dir, host, port, max_bytes, max_texts):
+    """The HTTP API and the web page (needs the [serve] extra). API docs at /docs."""
+    from importlib.util import find_spec
+
+    if find_spec("fastapi") is None or find_spec("uvicorn") is None:
+        raise click.UsageError("`stance serve` needs the [serve] extra: pip install 'stance-and-tone[serve]'")
+    import uvicorn
+
+    from classifier.server import create_app
+
+    app = create_app(resolve_model(model_dir), max_bytes=max_bytes, max_texts=max_texts)
+    click.echo(f"serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 # -- data -------------------------------------------------------------------
 
 
