@@ -1,4 +1,6 @@
-"""Reading statements from JSONL, CSV or text files (results are written by ``classifier.batch_output``).
+"""Reading statements from JSONL, CSV, text or Parquet files (results are written by ``classifier.batch_output``).
+
+Parquet is read by ``classifier.batch_parquet`` with the same row rules.
 
 Readers turn every input row into exactly one ``InputRow``, in order, so that
 output row *n* always answers input row *n*. A row that cannot be classified
