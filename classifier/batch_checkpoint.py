@@ -106,6 +106,13 @@ class PartialFile:
         handle = os.fdopen(fd, "r+b")
         try:
             _lock(handle, self.target)
+            # another run may have renamed its finished file away between our open and our lock
+            try:
+                current = os.stat(self.partial).st_ino
+            except FileNotFoundError:
+                current = None
+            if os.fstat(handle.fileno()).st_ino != current:
+                raise OutputBusyError(f"{self.target}: another run just finished writing this output; run again")
         except BaseException:
             handle.close()
             raise

@@ -176,8 +176,8 @@ class ParquetFormatter:
                 columns[f"tone_{t}"].append(None if failed else result["tone_scores"][t])
         arrays = []
         for f in self.schema:
-            try:
-                arrays.append(pa.array(columns[f.name], type=f.type))
+            try:  # infer, then cast safely: a lossy value (1.5 into an int column) stops the run, never truncates
+                arrays.append(pa.array(columns[f.name]).cast(f.type, safe=True))
             except (pa.ArrowException, TypeError, ValueError) as exc:
                 first = rows[0].number if rows else 0
                 raise DataError(

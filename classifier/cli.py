@@ -527,7 +527,7 @@ def review_select(input_path, k, out, model_dir, compare_path, text_column):
     from classifier.selection import best_model_dir
 
     directory = model_dir or best_model_dir()
-    thresholds = thresholds_vector(read_metadata(directory, verify=False)["thresholds"]) if directory else None
+    thresholds = thresholds_vector(read_metadata(directory, verify=False).get("thresholds")) if directory else None
     frame, candidates = rank_for_review(input_path, thresholds=thresholds, compare=compare_path)
     n = write_queue(frame, candidates, k, out, text_column=text_column)
     click.echo(

@@ -135,19 +135,24 @@ def write_queue(frame, candidates: list[Candidate], k: int, out: Path, *, text_c
     lines = []
     for c in chosen:
         row = frame.iloc[c.row]
-        record = {"id": _plain(row.get("id")) if row.get("id") is not None else f"line-{row.get('line')}"}
+        record = {"id": f"line-{row.get('line')}" if _missing(row.get("id")) else _plain(row.get("id"))}
         record["text"] = row[text_column]
         for field in CARRIED:
             value = row.get(field)
-            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+            if not _missing(value):
                 record[field] = _plain(value)
         record["stances"] = list(row["_stances"])
         record["tone"] = row["_tone"]
         record["review_reason"] = "; ".join(c.reasons)
         record["review_priority"] = c.score
-        lines.append(json.dumps(record, ensure_ascii=False, default=str))
+        lines.append(json.dumps(record, ensure_ascii=False, default=str, allow_nan=False))
     atomic_write_text(out, "".join(line + "\n" for line in lines))
     return len(chosen)
+
+
+def _missing(value) -> bool:
+    """None, or a NaN that CSV and Parquet readers put where a value is missing."""
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _plain(value):

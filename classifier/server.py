@@ -11,6 +11,7 @@ annotations from this module's globals.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -86,17 +87,58 @@ def _problem(status: int, message: str):
     return JSONResponse({"error": message}, status_code=status)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """413 for a body over ``max_bytes``, counted as it arrives (a chunked upload has no Content-Length)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            return await _problem(413, f"request body is {int(length):,} bytes; the limit is {self.max_bytes:,}")(
+                scope, receive, send
+            )
+        seen, started, refused = 0, False, False
+
+        async def counted():
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes and not refused:
+                    refused = True
+                    if not started:  # answer now; whatever the app sends after this is dropped
+                        await _problem(413, f"request body is over the limit of {self.max_bytes:,} bytes")(
+                            scope, receive, send
+                        )
+                    raise _TooLarge
+            return message
+
+        async def watched(message):
+            nonlocal started
+            if refused:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, counted, watched)
+
+
 def _add_limits_and_errors(app, max_bytes: int) -> None:
     """413 above the size limit; every error a JSON body with one ``error`` sentence, never a traceback."""
     from fastapi import Request
     from fastapi.exceptions import RequestValidationError
 
-    @app.middleware("http")
-    async def limit_size(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_bytes:
-            return _problem(413, f"request body is {int(length):,} bytes; the limit is {max_bytes:,}")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=max_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -136,6 +178,9 @@ def _add_file_route(app, predictor: Predictor, max_bytes: int) -> None:
         except StanceError as exc:
             workdir.cleanup()
             return _problem(400, str(exc))
+        except BaseException:
+            workdir.cleanup()
+            raise
 
         def rows():
             try:

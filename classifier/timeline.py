@@ -89,7 +89,8 @@ def build_timeline(path: str | Path, *, by: str = "speaker", freq: str = "month"
     failed = failed_rows(frame)
     skipped["not classified (error rows)"] = int(failed.sum())
     frame = frame[~failed]
-    dates = pd.to_datetime(frame["date"].astype(str), errors="coerce", utc=True).dt.tz_localize(None)
+    # ISO 8601 in any of its forms (a day, a day and time, with or without zone), row by row
+    dates = pd.to_datetime(frame["date"].astype(str), errors="coerce", utc=True, format="ISO8601").dt.tz_localize(None)
     skipped["no readable date"] = int(dates.isna().sum())
     frame, dates = frame[dates.notna()], dates[dates.notna()]
     skipped["no value in the --by column"] = int(frame[by].isna().sum())

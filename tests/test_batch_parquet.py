@@ -126,3 +126,12 @@ def test_cli_reads_and_writes_parquet(tfidf_model_dir, tmp_path):
     result = CliRunner().invoke(cli, args)
     assert "17 classified, 3 failed" in result.output  # error rows are written and counted, the run goes on
     assert pq.read_table(out).num_rows == 20
+
+
+def test_a_jsonl_field_that_would_lose_precision_stops_the_run_instead_of_truncating(predictor, tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": i, "text": f"We condemn the attack number {i}.", "score": i} for i in range(1001)]
+    rows.append({"id": 1001, "text": "We condemn it again.", "score": 1.5})  # after the 1,000 rows types come from
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(DataError, match="column 'score' does not fit the type int64"):
+        run_batch(predictor, src, tmp_path / "out.parquet", batch_size=500)

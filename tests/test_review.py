@@ -76,3 +76,15 @@ def test_a_second_model_that_disagrees_moves_rows_up(tfidf_model_dir, tmp_path):
     top = {frame.iloc[c.row]["id"] for c in candidates[:5]}
     assert top == flipped
     assert any("models disagree" in reason for c in candidates[:5] for reason in c.reasons)
+
+
+def test_rows_without_ids_in_csv_output_get_line_ids_and_valid_json(tfidf_model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("text\n" + "".join(f'"{t}"\n' for t in statements(20)), encoding="utf-8")
+    out = tmp_path / "classified.csv"
+    CliRunner().invoke(cli, ["classify", "--model", str(tfidf_model_dir), "--input", str(src), "--output", str(out)])
+    queue = tmp_path / "queue.jsonl"
+    result = CliRunner().invoke(cli, ["review", "select", "--input", str(out), "--k", "5", "--out", str(queue)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in queue.read_text(encoding="utf-8").splitlines()]  # no NaN anywhere
+    assert rows and all(str(r["id"]).startswith("line-") or isinstance(r["id"], int | str) for r in rows)

@@ -81,3 +81,14 @@ def test_a_bounded_load_of_concurrent_requests_has_no_errors(client):
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(call, range(300)))
     assert statuses == [200] * 300
+
+
+def test_a_chunked_body_without_content_length_is_still_bounded(client):
+    def chunks():
+        yield b'{"texts": ["'
+        for _ in range(80):
+            yield b"x" * 1024
+        yield b'"]}'
+
+    response = client.post("/v1/classify", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "over the limit" in response.json()["error"]
