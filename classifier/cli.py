@@ -232,14 +232,14 @@ def setup(baseline_only, force):
     "input_path",
     type=str,
     default=None,
-    help="File of statements (JSONL with 'text', CSV with a 'text' column, or one per line); '-' for stdin.",
+    help="File of statements (JSONL with 'text', CSV or Parquet with a 'text' column, or one per line); '-' for stdin.",
 )
 @click.option(
     "--output",
     "output_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write results to this file (JSONL or CSV by extension), streaming.",
+    help="Write results to this file (JSONL, CSV or Parquet by extension), streaming.",
 )
 @click.option(
     "--model",
