@@ -14,7 +14,7 @@ $(BIN)/activate:
 # torch is pinned to the CPU build on disk; installing it first keeps pip from fetching another.
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -e ".[train,serve,test]"
+	$(BIN)/pip install --quiet -e ".[train,serve,ray,test]"
 	touch $@
 
 run: $(VENV)/.installed

@@ -104,7 +104,7 @@ class BatchSummary:
         return text
 
 
-def _classify(predictor, rows: list[InputRow], explain: bool = False) -> list[dict | None]:
+def classify_rows(predictor, rows: list[InputRow], explain: bool = False) -> list[dict | None]:
     """One result per row; None for rows the reader already marked as errors."""
     todo = [i for i, row in enumerate(rows) if row.error is None and row.text is not None]
     results: list[dict | None] = [None] * len(rows)
@@ -124,7 +124,7 @@ def chunks(rows: Iterable[InputRow], size: int) -> Iterator[list[InputRow]]:
         yield chunk
 
 
-def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> list[InputRow]:
+def head_rows(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> list[InputRow]:
     """The first row (so file-level errors and the CSV header come before any output), or for JSONL -> CSV
     the first rows up to the scan limits, whose fields become the CSV columns."""
     head = list(itertools.islice(rows, 1))
@@ -137,7 +137,7 @@ def _head(rows: Iterator[InputRow], reader: InputReader, output_format: str) -> 
     return head
 
 
-def _formatter(output_format: str, reader: InputReader, head: list[InputRow]):
+def make_formatter(output_format: str, reader: InputReader, head: list[InputRow]):
     if output_format == "jsonl":
         return JsonlFormatter()
     if output_format == "json":
@@ -244,8 +244,8 @@ def run_batch(
     from_file = isinstance(input_path, str | Path) and not is_stdin(input_path)
     fingerprint = input_fingerprint(Path(input_path)) if from_file else None
     rows = iter(reader)
-    head = _head(rows, reader, out_format)
-    formatter = _formatter(out_format, reader, head)
+    head = head_rows(rows, reader, out_format)
+    formatter = make_formatter(out_format, reader, head)
     run = {
         "input": str(Path(input_path).resolve()) if from_file else "-",
         "input_fingerprint": fingerprint,
@@ -267,7 +267,7 @@ def run_batch(
             header = formatter.header()
             sink.write(header, Done(bytes=len(header)))
         for chunk in chunks(rows, batch_size):
-            results = _classify(predictor, chunk, explain)
+            results = classify_rows(predictor, chunk, explain)
             data = formatter.format(chunk, results)
             sink.write(data, sink.done.after(chunk, results, len(data)))
             if bar is not None:

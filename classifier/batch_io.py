@@ -151,13 +151,26 @@ class InputReader:
     known once iteration has started, so a writer can build its header.
     """
 
-    def __init__(self, source: Source, input_format: str | None = None, text_column: str = "text"):
+    def __init__(
+        self,
+        source: Source,
+        input_format: str | None = None,
+        text_column: str = "text",
+        *,
+        first_line: int = 1,
+        name: str | None = None,
+    ):
         self.source = source
         self.text_column = text_column
+        #: the number of the stream's first line: a block of a larger file (``classifier.blocks``) keeps the
+        #: file's own line numbers, so its ids and error messages match a run over the whole file
+        self.first_line = first_line
         self.format = resolve_input_format(source, input_format)
         self.columns: list[str] | None = None
         self.arrow_schema = None  # Parquet input: the Arrow schema, so Parquet output keeps the column types
-        self.name = "<stdin>" if is_stdin(source) else str(source) if isinstance(source, str | Path) else "<stream>"
+        if name is None:
+            name = "<stdin>" if is_stdin(source) else str(source) if isinstance(source, str | Path) else "<stream>"
+        self.name = name
 
     def _open(self) -> contextlib.AbstractContextManager[BinaryIO]:
         if is_stdin(self.source):
@@ -177,7 +190,7 @@ class InputReader:
             yield from self._parquet_rows()
             return
         with self._open() as stream:
-            lines = _lines(stream, self.name)
+            lines = _lines(stream, self.name, self.first_line)
             first = next(lines, None)
             if self.format is None:  # a stream: sniff its first line (an empty stream reads as text)
                 self.format = "jsonl" if first is not None and first[1].lstrip().startswith(b"{") else "text"
@@ -186,7 +199,7 @@ class InputReader:
                 return
             lines = itertools.chain([first], lines)
             if self.format == "jsonl":
-                if first[1].lstrip().startswith(b"["):
+                if first[0] == 1 and first[1].lstrip().startswith(b"["):
                     raise DataError(
                         f"{self.name}: line 1: this looks like a JSON array, not JSON Lines "
                         "(one object per line); convert it first, e.g. `jq -c '.[]'`"
@@ -223,14 +236,16 @@ def iter_input_rows(source: Source, input_format: str | None = None, text_column
     return iter(InputReader(source, input_format, text_column))
 
 
-def _lines(stream: BinaryIO, name: str) -> Iterator[list]:
+def _lines(stream: BinaryIO, name: str, first_line: int = 1) -> Iterator[list]:
     """``[line number, bytes without the line ending, whether it had one]``, one list per line.
 
     A list, and no reference kept here, so a reader that clears the bytes
-    once decoded holds a giant line in memory only once.
+    once decoded holds a giant line in memory only once. Numbering starts at
+    ``first_line``; only a stream that starts the file (line 1) is checked
+    for byte-order marks.
     """
     try:
-        number = 0
+        number = first_line - 1
         while raw := stream.readline():
             number += 1
             if number == 1:

@@ -48,46 +48,65 @@ def _pa():
     return pa, pq
 
 
-def parquet_file(path: Path):
+def parquet_file(path: Path, source=None):
+    """``source`` (an open file, e.g. from a pyarrow filesystem) is read instead of ``path``, which names it."""
     pa, pq = _pa()
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(source if source is not None else path)
     except FileNotFoundError as exc:
         raise DataError(f"{path}: file not found") from exc
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
 
 
-def parquet_rows(path: Path, text_column: str) -> tuple[list[str], pa.Schema, Iterator[InputRow]]:
-    """The column names, the Arrow schema and the rows of a Parquet file (rows read lazily)."""
+def check_text_column(pf, path: object, text_column: str) -> None:
+    names = pf.schema_arrow.names
+    if text_column not in names:
+        raise DataError(f"{path}: no {text_column!r} column (columns: {', '.join(names)}); pick one with --text-column")
+
+
+def parquet_row(number: int, record: dict, text_column: str) -> InputRow:
+    """The JSONL row rules for one Parquet record: a null, non-string or empty text is an error row."""
     from classifier.batch_io import InputRow
 
+    where = f"row {number}"
+    text = record.get(text_column)
+    if text is None:
+        return InputRow(number, None, record, f"{where}: {text_column!r} is null")
+    if not isinstance(text, str):
+        return InputRow(number, None, record, f"{where}: {text_column!r} must be a string, got {type(text).__name__}")
+    if not text.strip():
+        return InputRow(number, None, record, f"{where}: empty text")
+    return InputRow(number, text, record)
+
+
+def row_range(pf, text_column: str, start: int = 0, stop: int | None = None) -> Iterator[InputRow]:
+    """Rows ``start`` to ``stop`` (0-based, end excluded) of an open Parquet file, reading only the row groups
+    that hold them; rows are numbered from 1 as in the whole file."""
+    metadata = pf.metadata
+    stop = metadata.num_rows if stop is None else min(stop, metadata.num_rows)
+    group_start = 0
+    for group in range(metadata.num_row_groups):
+        group_stop = group_start + metadata.row_group(group).num_rows
+        if group_stop > start and group_start < stop:
+            position = group_start
+            for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS, row_groups=[group]):
+                lo, hi = max(start - position, 0), min(stop - position, batch.num_rows)
+                if lo < hi:
+                    for offset, record in enumerate(batch.slice(lo, hi - lo).to_pylist()):
+                        yield parquet_row(position + lo + offset + 1, record, text_column)
+                position += batch.num_rows
+                if position >= stop:
+                    return
+        group_start = group_stop
+
+
+def parquet_rows(path: Path, text_column: str) -> tuple[list[str], pa.Schema, Iterator[InputRow]]:
+    """The column names, the Arrow schema and the rows of a Parquet file (rows read lazily)."""
     pf = parquet_file(path)
+    check_text_column(pf, path, text_column)
     schema = pf.schema_arrow
-    if text_column not in schema.names:
-        raise DataError(
-            f"{path}: no {text_column!r} column (columns: {', '.join(schema.names)}); pick one with --text-column"
-        )
-
-    def rows() -> Iterator[InputRow]:
-        number = 0
-        for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS):
-            for record in batch.to_pylist():
-                number += 1
-                where = f"row {number}"
-                text = record.get(text_column)
-                if text is None:
-                    yield InputRow(number, None, record, f"{where}: {text_column!r} is null")
-                elif not isinstance(text, str):
-                    yield InputRow(
-                        number, None, record, f"{where}: {text_column!r} must be a string, got {type(text).__name__}"
-                    )
-                elif not text.strip():
-                    yield InputRow(number, None, record, f"{where}: empty text")
-                else:
-                    yield InputRow(number, text, record)
-
-    return list(schema.names), schema, rows()
+    return list(schema.names), schema, row_range(pf, text_column)
 
 
 def count_rows(path: Path) -> int:
@@ -151,7 +170,15 @@ class ParquetFormatter:
         return self.format([], [])
 
     def format(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> bytes:
-        pa, pq = _pa()
+        _, pq = _pa()
+        buffer = io.BytesIO()
+        pq.write_table(self.table(rows, results), buffer)
+        blob = buffer.getvalue()
+        return _LENGTH.pack(len(blob)) + blob
+
+    def table(self, rows: Sequence[InputRow], results: Sequence[dict | None]) -> pa.Table:
+        """The rows and their results as one Arrow table under ``self.schema``."""
+        pa, _ = _pa()
         columns: dict[str, list] = {name: [] for name in self.columns}
         known = {"id", *(source for source, _ in self.input_fields)}
         for row, result in zip(rows, results, strict=True):
@@ -184,10 +211,7 @@ class ParquetFormatter:
                     f"rows {first}-{first + len(rows) - 1}: column {f.name!r} does not fit the type {f.type} "
                     f"taken from the first rows ({exc}); write JSONL or CSV for input whose fields change type"
                 ) from exc
-        buffer = io.BytesIO()
-        pq.write_table(pa.Table.from_arrays(arrays, schema=self.schema), buffer)
-        blob = buffer.getvalue()
-        return _LENGTH.pack(len(blob)) + blob
+        return pa.Table.from_arrays(arrays, schema=self.schema)
 
 
 def finish_parquet(log: Path, target: Path) -> None:

@@ -237,9 +237,10 @@ def setup(baseline_only, force):
 @click.option(
     "--output",
     "output_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     default=None,
-    help="Write results to this file (JSONL, CSV or Parquet by extension), streaming.",
+    help="Write results to this file (JSONL, CSV or Parquet by extension), streaming; "
+    "with --engine ray, a directory (local or a URI) that receives Parquet files.",
 )
 @click.option(
     "--model",
@@ -283,10 +284,40 @@ def setup(baseline_only, force):
     default=None,
     help="Most characters read per statement; longer ones are read as passages spread over the text (default 100,000).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: classify an archive (a file, folder or glob; s3:// and gs:// too) on a Ray cluster "
+    "into a directory of Parquet files, resumable per block (the [ray] extra).",
+)
+@click.option("--address", default=None, help="Ray: join this cluster ('auto': the one `ray start` made).")
+@click.option("--actors", default="1", show_default=True, help="Ray: actors, N or MIN:MAX (autoscaling).")
+@click.option(
+    "--cpus-per-actor",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Ray: CPUs (and ONNX Runtime threads) per actor (default: all local cores split over --actors MAX; 1 on "
+    "a cluster).",
+)
+@click.option(
+    "--block-rows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Ray: rows per block, the unit of work and resume (default 8192, rounded up to a multiple of --batch-size).",
+)
 @handle_errors
-def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, **batch_options):
+def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, engine, **batch_options):
     """Classify statements given as arguments, in a file, or on stdin."""
     from classifier.predictor import Predictor
+
+    ray_options = {k: batch_options.pop(k) for k in ("address", "actors", "cpus_per_actor", "block_rows")}
+    if engine == "ray":
+        _classify_on_ray(input_path, output_path, model_dir, max_chars, texts, explain, batch_options, ray_options)
+        return
+    if any(v is not None for k, v in ray_options.items() if k != "actors") or ray_options["actors"] != "1":
+        raise click.UsageError("--address, --actors, --cpus-per-actor and --block-rows need --engine ray")
 
     if texts and input_path:
         raise click.UsageError("give statements as arguments or with --input, not both")
@@ -307,6 +338,65 @@ def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars,
         return
     fmt = fmt or ("table" if sys.stdout.isatty() else "jsonl")
     _classify_to_stdout(predictor, texts, input_path, fmt, explain, **batch_options)
+
+
+def _classify_on_ray(input_path, output_path, model_dir, max_chars, texts, explain, batch_options, ray_options):
+    from classifier.blocks import DEFAULT_BLOCK_ROWS
+    from classifier.ray_engine import parse_actors, run_on_ray
+
+    if texts or not input_path or input_path == "-" or not output_path:
+        raise click.UsageError("--engine ray needs --input PATH (a file, folder or glob) and --output DIR")
+    if explain or batch_options["output_format"] not in (None, "parquet"):
+        raise click.UsageError("--engine ray writes Parquet and has no --explain")
+    if batch_options["resume"]:
+        click.echo("note: --engine ray always continues a run in the same --output directory", err=True)
+    actors = parse_actors(ray_options["actors"])
+    cpus = ray_options["cpus_per_actor"]
+    if cpus is None:
+        cpus = 1 if ray_options["address"] else max(1, (os.cpu_count() or 1) // actors[1])
+    bar = None
+
+    def on_block(result, plan):
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            total, before = plan.total_rows, sum(rows for rows, _ in plan.done.values())
+            bar = tqdm(total=total, initial=before, unit="stmt", file=sys.stderr, dynamic_ncols=True)
+        bar.update(result.rows)
+
+    with sigterm_as_interrupt() as received:
+        try:
+            summary = run_on_ray(
+                resolve_model(Path(model_dir) if model_dir else None),
+                input_path,
+                output_path,
+                address=ray_options["address"],
+                actors=actors,
+                cpus_per_actor=cpus,
+                batch_size=batch_options["batch_size"],
+                block_rows=ray_options["block_rows"] or DEFAULT_BLOCK_ROWS,
+                text_column=batch_options["text_column"],
+                input_format=batch_options["input_format"],
+                force=batch_options["force"],
+                max_chars=max_chars,
+                on_block=on_block,
+            )
+        except KeyboardInterrupt:
+            how = "terminated (SIGTERM)" if received else "interrupted"
+            click.echo(
+                f"{how}; the blocks finished so far are kept in {output_path}. Run the same command again to continue.",
+                err=True,
+            )
+            sys.exit(128 + signal.SIGTERM if received else 130)
+        finally:
+            if bar is not None:
+                bar.close()
+    click.echo(summary.describe(), err=True)
+    if not summary.ok:
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def _classify_to_stdout(predictor, texts, input_path, fmt, explain, **options):

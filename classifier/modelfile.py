@@ -67,6 +67,14 @@ def write_manifest(directory: Path) -> None:
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
+def model_digest(directory: str | Path) -> str:
+    """The model's sha256: of its manifest, which holds the sha256 of every other file, so any change shows."""
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise ModelFormatError(f"{directory}: no {MANIFEST_FILE}; retrain the model with `stance train`.")
+    return _sha256(path)
+
+
 def verify_manifest(directory: Path) -> None:
     path = directory / MANIFEST_FILE
     if not path.is_file():

@@ -220,3 +220,25 @@ def test_evaluate_on_a_bad_file_is_a_one_line_error(tmp_path, tfidf_model_dir):
     result = run("evaluate", "--model", tfidf_model_dir, "--data", bad, "--out", tmp_path / "e")
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {bad}:1: stances: must list at least one stance"
+
+
+def test_ray_options_need_the_ray_engine_and_the_ray_engine_needs_files(tfidf_model_dir, tmp_path):
+    data = write_jsonl(tmp_path / "in.jsonl", [{"text": "We condemn the strike."}])
+    wrong = run("classify", "--model", tfidf_model_dir, "--input", data, "--actors", "2")
+    assert wrong.exit_code == 2 and "need --engine ray" in wrong.stderr
+    for args in (["We condemn it."], ["--input", data], ["--input", "-", "--output", tmp_path / "o"]):
+        result = run("classify", "--engine", "ray", "--model", tfidf_model_dir, *args)
+        assert result.exit_code == 2 and "--engine ray needs --input PATH" in result.stderr, args
+    result = run(
+        "classify",
+        "--engine",
+        "ray",
+        "--model",
+        tfidf_model_dir,
+        "--input",
+        data,
+        "--output",
+        tmp_path / "o",
+        "--explain",
+    )
+    assert result.exit_code == 2 and "has no --explain" in result.stderr
