@@ -59,6 +59,10 @@ def honest_validation_scores(
     fit_on = (meta.get("training") or {}).get("fit_on", "train")
     if fit_on == "train":
         return predictor.scores([s.text for s in validation])
+    if meta["kind"] == "transformer" and fit_on == "train+validation":
+        from training.refit import honest_refit_scores
+
+        return honest_refit_scores(directory, meta, validation)
     if meta["kind"] != "tfidf":
         raise ConfigError(f"{directory}: a {meta['kind']} member trained on validation has no honest validation scores")
     from classifier.models.tfidf import TfidfModel
