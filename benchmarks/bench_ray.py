@@ -70,7 +70,9 @@ def main() -> None:
         print(f"  single process          : {total / seconds:7.1f} statements/s  ({seconds:.1f} s)")
         print(f"  single process peak RSS : {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.0f} MiB")
         start = time.perf_counter()
-        ray.init(num_cpus=cores, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+        ray.init(
+            address="local", num_cpus=cores, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+        )
         print(f"  local Ray cluster start : {time.perf_counter() - start:7.1f} s (not counted below)")
         try:
             for actors in (1, 2):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import time
 import uuid
@@ -32,14 +33,14 @@ from classifier.batch_io import InputReader
 from classifier.blocks import (
     Block,
     InputFile,
-    _RawReader,
     aligned_block_rows,
     filesystem,
     list_inputs,
+    open_text_stream,
     plan_blocks,
     read_block,
 )
-from classifier.errors import DataError, OutputExistsError, ResumeError
+from classifier.errors import ConfigError, DataError, OutputExistsError, ResumeError
 
 if TYPE_CHECKING:
     from pyarrow import fs as pafs
@@ -49,7 +50,9 @@ RUN_FORMAT = 1
 MODEL_COLUMN = "model_sha256"
 #: run settings that must match for a rerun to continue, with how to name each in an error
 _RUN_SETTINGS = {
+    "input": "input",
     "model_sha256": "model",
+    "max_chars": "--max-chars",
     "text_column": "text column",
     "input_format": "input format",
     "batch_size": "batch size",
@@ -67,6 +70,7 @@ class Plan:
     done: dict[str, tuple[int, int]]  # block output name -> (rows, failed rows) of finished blocks
     formatters: dict  # input URI -> ParquetFormatter, for files with blocks still to run
     settings: dict
+    redone: list[str] = field(default_factory=list)  # input files that changed: their old blocks were deleted
 
     @property
     def pending(self) -> list[Block]:
@@ -144,41 +148,49 @@ def plan_run(
     block_rows: int,
     text_column: str = "text",
     input_format: str | None = None,
+    max_chars: int | None = None,
     force: bool = False,
 ) -> Plan:
-    """Plan (or re-plan) a run and write its record; raise ``ResumeError`` where continuing would mix runs."""
+    """Plan (or re-plan) a run and write its record; raise ``ResumeError`` where continuing would mix runs.
+
+    An input file that changed since its blocks were written has them deleted and is planned afresh
+    (``Plan.redone``), so fixing a file and rerunning redoes that file and nothing else.
+    """
     from pyarrow import fs
 
     out_fs, root = filesystem(output_dir)
     root = root.rstrip("/") or "/"
+    if _is_local(out_fs):
+        output_dir = root  # absolute: actors on other machines or in other folders write where the driver means
     kind = out_fs.get_file_info(root).type
     if kind == fs.FileType.File:
         raise OutputExistsError(f"{output_dir} is a file; --engine ray writes a directory of Parquet files")
     out_fs.create_dir(root, recursive=True)
     settings = {
+        "input": input_spec if "://" in input_spec else os.path.abspath(os.path.expanduser(input_spec)),
+        "max_chars": max_chars,
         "model_sha256": model_sha256,
         "text_column": text_column,
         "input_format": input_format,
         "batch_size": batch_size,
         "block_rows": aligned_block_rows(block_rows, batch_size),
     }
+    if force:
+        _delete_run(out_fs, root)
     record = _read_record(out_fs, root)
-    if record is not None and force:
-        for entry in record.get("files", {}).values():
-            for block in entry.get("blocks", []):
-                _delete(out_fs, f"{root}/{block['output']}")
-        _delete(out_fs, f"{root}/{RUN_FILE}")
-        record = None
     if record is not None:
         _check_settings(record, settings, output_dir)
     elif any(i.base_name.endswith(".parquet") for i in _listing(out_fs, root)):
         raise OutputExistsError(
-            f"{output_dir} already holds Parquet files but no run record ({RUN_FILE}); give an empty or new directory"
+            f"{output_dir} already holds Parquet files but no run record ({RUN_FILE}); give an empty or new "
+            "directory (--force deletes the block files an earlier run left there)"
         )
-    files = list_inputs(input_spec, input_format, exclude=root if _is_local(out_fs) else None)
+    files = list_inputs(input_spec, input_format, exclude=(out_fs.type_name, root))
     recorded = dict(record["files"]) if record else {}
     names = {i.base_name for i in _listing(out_fs, root)}
-    blocks, problems = _plan_files(files, recorded, names, settings["block_rows"], output_dir)
+    redone = _forget_changed(files, recorded, names, out_fs, root)
+    blocks, problems = _plan_files(files, recorded, settings["block_rows"])
+    _refuse_clashes(blocks)
     done = {b.output: found for b in blocks if b.output in names and (found := _finished(out_fs, root, b))}
     formatters = {}
     for file in files:
@@ -191,25 +203,52 @@ def plan_run(
         raise DataError(problems)
     _write_json(out_fs, f"{root}/{RUN_FILE}", {"format_version": RUN_FORMAT, **settings, "files": recorded})
     _remove_stale_temporaries(out_fs, root)
-    return Plan(output_dir, files, blocks, done, formatters, settings)
+    return Plan(output_dir, files, blocks, done, formatters, settings, redone)
 
 
-def _plan_files(
-    files: list[InputFile], recorded: dict, names: set[str], block_rows: int, output_dir: str
-) -> tuple[list[Block], list[str]]:
+#: the block files this engine writes (``blocks.output_name``)
+_OUR_PART = re.compile(r"^.+-[0-9a-f]{16}-\d{5}\.parquet$")
+
+
+def _delete_run(fs_: pafs.FileSystem, root: str) -> None:
+    """``--force``: the run record and every block file an earlier run wrote, even when the record is lost."""
+    for info in _listing(fs_, root):
+        if info.base_name == RUN_FILE or _OUR_PART.match(info.base_name):
+            _delete(fs_, info.path)
+
+
+def _forget_changed(files: list[InputFile], recorded: dict, names: set[str], fs_, root: str) -> list[str]:
+    """Delete the blocks of input files whose size or modification time changed since they were planned."""
+    changed = []
+    for file in files:
+        entry = recorded.get(file.uri)
+        if entry is not None and entry.get("fingerprint") != file.fingerprint:
+            for block in entry["blocks"]:
+                if block["output"] in names:
+                    _delete(fs_, f"{root}/{block['output']}")
+                    names.discard(block["output"])
+            del recorded[file.uri]
+            changed.append(file.uri)
+    return changed
+
+
+def _refuse_clashes(blocks: list[Block]) -> None:
+    seen: dict[str, str] = {}
+    for block in blocks:
+        other = seen.setdefault(block.output, block.uri)
+        if other != block.uri:
+            raise ConfigError(f"{other} and {block.uri} would both write {block.output}; rename one of them")
+
+
+def _plan_files(files: list[InputFile], recorded: dict, block_rows: int) -> tuple[list[Block], list[str]]:
     """Every file's blocks: as recorded when the file is unchanged, else planned now (and recorded)."""
     blocks: list[Block] = []
     problems: list[str] = []
     for file in files:
         entry = recorded.get(file.uri)
-        if entry is not None and entry.get("fingerprint") == file.fingerprint:
+        if entry is not None:
             file_blocks = [Block(**b) for b in entry["blocks"]]
         else:
-            if entry is not None and any(b["output"] in names for b in entry["blocks"]):
-                raise ResumeError(
-                    f"{file.uri} changed (size or modification time) since its results in {output_dir} were "
-                    "written; pass --force to start the run over, or use a new output directory"
-                )
             in_fs, _ = filesystem(file.uri)
             try:
                 file_blocks = plan_blocks(file, in_fs, block_rows)
@@ -286,10 +325,7 @@ def file_formatter(file: InputFile, text_column: str):
                 check_text_column(pf, file.uri, text_column)
                 head = list(row_range(pf, text_column, 0, 1))
                 return ParquetFormatter(head, pf.schema_arrow, other_fields=False)
-        with fs_.open_input_stream(path) as raw:
-            import io
-
-            stream = io.BufferedReader(_RawReader(raw), buffer_size=1 << 20)
+        with open_text_stream(fs_, path) as stream:
             reader = InputReader(stream, file.format, text_column, name=file.uri)
             rows = iter(reader)
             head = head_rows(rows, reader, "parquet")
@@ -331,12 +367,22 @@ class BlockWriter:
         self.formatters = formatters
 
     def write(self, block: Block) -> BlockResult:
+        """Write one block; any failure becomes ``BlockResult.error`` (naming the file), so one damaged file
+        cannot stop the blocks of the others."""
+        import pyarrow as pa
+
         started = time.monotonic()
         result = BlockResult(block.output, pid=os.getpid())
         try:
             self._write(block, result)
         except DataError as exc:
             result = BlockResult(block.output, error=str(exc), pid=os.getpid())
+        except (OSError, pa.ArrowException) as exc:
+            why = f"{block.uri}: block {block.index} (rows from {block.start + 1}): cannot read ({exc})"
+            result = BlockResult(block.output, error=why, pid=os.getpid())
+        except Exception as exc:  # a cluster run reports a bad block and goes on; the rerun retries it
+            why = f"{block.uri}: block {block.index}: unexpected {type(exc).__name__}: {exc}"
+            result = BlockResult(block.output, error=why, pid=os.getpid())
         result.seconds = time.monotonic() - started
         result.max_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return result
@@ -350,7 +396,16 @@ class BlockWriter:
         in_fs, path = filesystem(block.uri)
 
         def write(target: str) -> None:
-            sink = target if _is_local(self.fs) else self.fs.open_output_stream(target)
+            if _is_local(self.fs):
+                fill(target)
+                return
+            sink = self.fs.open_output_stream(target)
+            try:  # closed on failure too, so the temporary object exists by the time it is deleted
+                fill(sink)
+            finally:
+                sink.close()
+
+        def fill(sink) -> None:
             with pq.ParquetWriter(sink, schema) as writer:
                 for chunk in chunks(read_block(block, in_fs, path, self.text_column), self.batch_size):
                     results = classify_rows(self.predictor, chunk)
@@ -363,8 +418,12 @@ class BlockWriter:
                     result.classified += len(chunk) - failed
                     if failed and result.first_error is None:
                         result.first_error = next(e for e in table.column("error").to_pylist() if e)
-            if not _is_local(self.fs):
-                sink.close()
+                if block.rows >= 0 and result.rows != block.rows:
+                    raise DataError(
+                        f"{block.uri}: block {block.index} should hold {block.rows} rows from row "
+                        f"{block.start + 1} but {result.rows} were read: the file changed after the run was "
+                        "planned; run the same command again to redo it"
+                    )
 
         _write_whole(self.fs, f"{self.root}/{block.output}", write)
 
@@ -385,6 +444,7 @@ class ArchiveSummary:
     failed_blocks: list[tuple[str, str]] = field(default_factory=list)  # (output, why)
     errors: list[str] = field(default_factory=list)
     memory_mib: dict[int, float] = field(default_factory=dict)  # peak resident memory per worker process
+    redone: list[str] = field(default_factory=list)  # input files that changed since an earlier run
 
     @property
     def ok(self) -> bool:
@@ -397,6 +457,8 @@ class ArchiveSummary:
             f"{self.files} file(s), {self.blocks} block(s) -> {self.output_dir}: "
             f"{self.read} rows ({self.classified} classified, {self.failed} failed)"
         )
+        if self.redone:
+            text += f"; {len(self.redone)} file(s) changed since the last run and were redone ({self.redone[0]} ...)"
         if self.blocks_before:
             text += f"; {self.blocks_before} block(s) ({self.rows_before} rows) were done by an earlier run"
         if self.blocks_before == self.blocks:

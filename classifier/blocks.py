@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from classifier.batch_io import InputReader, InputRow, resolve_input_format
 from classifier.errors import ConfigError, DataError
@@ -57,12 +58,18 @@ def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
         raise ConfigError(f"{uri}: cannot open this filesystem ({exc})") from exc
 
 
-def _uri_prefix(uri: str) -> str:
-    """What turns a path on the filesystem back into the URI the user would write (``s3://`` for S3)."""
-    if "://" not in uri:
-        return ""
-    scheme = uri.split("://", 1)[0]
-    return "" if scheme == "file" else f"{scheme}://"
+def file_uri(spec: str, path: str) -> str:
+    """The URI of ``path`` on the filesystem of ``spec``, keeping what opens that filesystem: the host of
+    ``hdfs://host:port/...``, the options of ``s3://bucket/key?region=...&endpoint_override=...``."""
+    if "://" not in spec:
+        return path
+    parts = urlsplit(spec)
+    if parts.scheme == "file":
+        return path
+    host = "" if path.lstrip("/").startswith(parts.netloc) else parts.netloc  # s3/gs paths hold the bucket
+    return f"{parts.scheme}://{host}{'/' if host and not path.startswith('/') else ''}{path}" + (
+        f"?{parts.query}" if parts.query else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -112,29 +119,37 @@ def _is_archive_name(name: str) -> bool:
     return lowered.endswith(ARCHIVE_SUFFIXES)
 
 
-def list_inputs(spec: str, input_format: str | None = None, *, exclude: str | None = None) -> list[InputFile]:
+def _hidden(path: str, base: str) -> bool:
+    """Whether a file or any folder between ``base`` and it is named with a leading ``.`` or ``_``
+    (``_temporary/``, ``.ipynb_checkpoints/``, ``_SUCCESS``)."""
+    relative = path[len(base) :].strip("/") if path.startswith(base) else PurePosixPath(path).name
+    return any(part.startswith((".", "_")) for part in relative.split("/"))
+
+
+def list_inputs(
+    spec: str, input_format: str | None = None, *, exclude: tuple[str, str] | None = None
+) -> list[InputFile]:
     """The input files of ``spec`` (a file, a folder searched recursively, or a glob), sorted by path.
 
-    ``exclude`` is a folder whose files are never inputs: the output directory,
-    so a rerun over a folder that contains it does not classify its results.
+    ``exclude`` is ``(filesystem type, folder)``: a folder whose files are never inputs (the output
+    directory, so a rerun over a folder that contains it does not classify its results).
     """
     from pyarrow import fs
 
     fs_, path = filesystem(spec)
-    prefix = _uri_prefix(spec)
     if match := _GLOB_CHARS.search(path):
         base = path[: match.start()].rsplit("/", 1)[0] or "/"
         regex = _glob_regex(path)
-        infos = [i for i in _walk(fs_, base) if regex.match(i.path) and not i.base_name.startswith((".", "_"))]
+        infos = [i for i in _walk(fs_, base) if regex.match(i.path) and not _hidden(i.path, base)]
     else:
         info = fs_.get_file_info(path)
         if info.type == fs.FileType.NotFound:
             raise DataError(f"{spec}: no such file or directory")
         infos = [info]
         if info.type == fs.FileType.Directory:
-            infos = [i for i in _walk(fs_, path) if _is_archive_name(i.base_name)]
-    if exclude is not None:
-        skip = exclude.rstrip("/") + "/"
+            infos = [i for i in _walk(fs_, path) if _is_archive_name(i.base_name) and not _hidden(i.path, path)]
+    if exclude is not None and exclude[0] == fs_.type_name:
+        skip = exclude[1].rstrip("/") + "/"
         infos = [i for i in infos if not i.path.startswith(skip)]
     if not infos:
         raise DataError(f"{spec}: no input files found (a folder contributes {', '.join(ARCHIVE_SUFFIXES)} files)")
@@ -142,7 +157,7 @@ def list_inputs(spec: str, input_format: str | None = None, *, exclude: str | No
     for info in sorted(infos, key=lambda i: i.path):
         fmt = resolve_input_format(info.path, input_format) or "text"
         mtime = info.mtime.isoformat() if info.mtime is not None else None
-        files.append(InputFile(prefix + info.path, info.path, fmt, info.size or 0, mtime))
+        files.append(InputFile(file_uri(spec, info.path), info.path, fmt, info.size or 0, mtime))
     return files
 
 
@@ -177,10 +192,11 @@ class Block:
 
 
 def output_name(file: InputFile, index: int) -> str:
-    """``<file stem>-<8 hex of the file's URI>-<block>.parquet``: unique per input, sorted like the inputs."""
+    """``<file stem>-<16 hex of the file's URI>-<block>.parquet``: one name per input file and block (the
+    planner also refuses a clash outright: partitioned data has thousands of files with one stem)."""
     stem = PurePosixPath(file.path).name.split(".")[0] or "input"
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:60] or "input"
-    digest = hashlib.sha256(file.uri.encode("utf-8")).hexdigest()[:8]
+    digest = hashlib.sha256(file.uri.encode("utf-8")).hexdigest()[:16]
     return f"{stem}-{digest}-{index:05d}.parquet"
 
 
@@ -257,6 +273,13 @@ class _RawReader(io.RawIOBase):
         return len(data)
 
 
+def open_text_stream(fs_: pafs.FileSystem, path: str) -> io.BufferedReader:
+    """A whole file as a buffered stream, gunzipped when its name ends in ``.gz`` in any case (pyarrow's
+    own detection knows only the lower-case suffix)."""
+    compression = "gzip" if path.lower().endswith(".gz") else None
+    return io.BufferedReader(_RawReader(fs_.open_input_stream(path, compression=compression)), buffer_size=1 << 20)
+
+
 def read_block(block: Block, fs_: pafs.FileSystem, path: str, text_column: str) -> Iterator[InputRow]:
     """The rows of one block, numbered as in the whole file; ``DataError`` for a file that cannot be read."""
     if block.format == "parquet":
@@ -274,7 +297,7 @@ def read_block(block: Block, fs_: pafs.FileSystem, path: str, text_column: str) 
                 data = handle.read(block.length)
             stream = io.BytesIO(data)
         else:  # a whole file, decompressed by its extension
-            stream = io.BufferedReader(_RawReader(fs_.open_input_stream(path)), buffer_size=1 << 20)
+            stream = open_text_stream(fs_, path)
     except OSError as exc:
         raise DataError(f"{block.uri}: cannot read ({exc})") from exc
     with stream:

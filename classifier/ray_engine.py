@@ -21,6 +21,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -123,7 +124,7 @@ def run_on_ray(
     """
     ray = _ray()
     from classifier.modelfile import model_digest
-    from classifier.predictor import Predictor
+    from classifier.predictor import MAX_CHARS, Predictor
 
     if cpus_per_actor <= 0:
         raise ConfigError(f"cpus_per_actor must be positive, got {cpus_per_actor}")
@@ -140,12 +141,14 @@ def run_on_ray(
         block_rows=block_rows,
         text_column=text_column,
         input_format=input_format,
+        max_chars=max_chars or MAX_CHARS,
         force=force,
     )
     rows_before = sum(rows for rows, _ in plan.done.values())
     summary = ArchiveSummary(
         output_dir=output_dir,
         files=len(plan.files),
+        redone=list(plan.redone),
         blocks=len(plan.blocks),
         blocks_before=len(plan.done),
         rows_before=rows_before,
@@ -156,10 +159,13 @@ def run_on_ray(
     )
     pending = plan.pending
     if pending:
-        for result in _run_blocks(ray, plan, pending, model_dir, address, actors, cpus_per_actor, max_chars, num_cpus):
-            _count(summary, result)
-            if on_block is not None:
-                on_block(result, plan)
+        actors = (min(actors[0], len(pending)), min(actors[1], len(pending)))  # no actor without a block to do
+        runs = _run_blocks(ray, plan, pending, model_dir, address, actors, cpus_per_actor, max_chars, num_cpus)
+        with contextlib.closing(runs):  # stops the dataset (and a cluster started here) on any error
+            for result in runs:
+                _count(summary, result)
+                if on_block is not None:
+                    on_block(result, plan)
     summary.elapsed = time.monotonic() - started
     return summary
 
@@ -185,7 +191,7 @@ def _run_blocks(ray, plan, pending, model_dir, address, actors, cpus_per_actor, 
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(
-            address=address,
+            address=address or "local",  # a new cluster on this machine, even when `ray start` made another
             num_cpus=num_cpus if address is None else None,
             include_dashboard=False,
             logging_level=logging.WARNING,

@@ -17,7 +17,7 @@ from classifier.archive import MODEL_COLUMN, RUN_FILE, BlockWriter, plan_run
 from classifier.batch import run_batch
 from classifier.batch_io import iter_input_rows
 from classifier.blocks import _glob_regex, _line_spans, filesystem, list_inputs, read_block
-from classifier.errors import DataError, OutputExistsError, ResumeError
+from classifier.errors import ConfigError, DataError, OutputExistsError, ResumeError
 from classifier.modelfile import model_digest
 from classifier.predictor import Predictor
 from tests.test_batch import statements, write_jsonl_input
@@ -110,22 +110,98 @@ def test_a_rerun_does_nothing_and_a_lost_or_damaged_block_is_redone(predictor, t
         assert pq.read_table(out / name).equals(table)
 
 
-def test_rerun_refuses_another_model_or_a_changed_input_and_force_starts_over(predictor, tfidf_model_dir, tmp_path):
+def test_rerun_refuses_other_settings_redoes_a_changed_file_and_force_starts_over(predictor, tfidf_model_dir, tmp_path):
     inputs = archive(tmp_path / "in")
     out = tmp_path / "out"
     run_archive(predictor, tfidf_model_dir, inputs, out)
+    digest = model_digest(tfidf_model_dir)
     with pytest.raises(ResumeError, match="another model"):
         plan_run(str(inputs), str(out), model_sha256="0" * 64, batch_size=BATCH, block_rows=40)
     with pytest.raises(ResumeError, match="another block size"):
-        plan_run(str(inputs), str(out), model_sha256=model_digest(tfidf_model_dir), batch_size=BATCH, block_rows=99)
+        plan_run(str(inputs), str(out), model_sha256=digest, batch_size=BATCH, block_rows=99)
+    with pytest.raises(ResumeError, match="another --max-chars"):
+        plan_run(str(inputs), str(out), model_sha256=digest, batch_size=BATCH, block_rows=40, max_chars=5000)
+    with pytest.raises(ResumeError, match="another input"):
+        plan_run(str(inputs / "a.parquet"), str(out), model_sha256=digest, batch_size=BATCH, block_rows=40)
+    kept = {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet") if not p.name.startswith("wire")}
     with open(inputs / "wire.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"text": "We condemn the strike."}) + "\n")
-    with pytest.raises(ResumeError, match=r"wire\.jsonl changed"):
+    plan, results = run_archive(predictor, tfidf_model_dir, inputs, out)
+    assert [Path(u).name for u in plan.redone] == ["wire.jsonl"]
+    assert {r.output.split("-")[0] for r in results} == {"wire"} and sum(r.rows for r in results) == 204
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.parquet") if not p.name.startswith("wire")} == kept
+    assert (
+        block_table(out, "wire")
+        .drop_columns([MODEL_COLUMN])
+        .equals(single_process(predictor, inputs / "wire.jsonl", tmp_path))
+    )
+    (out / RUN_FILE).write_text("{not json")  # a damaged record: --force still starts over
+    with pytest.raises(ResumeError, match="unreadable run record"):
         run_archive(predictor, tfidf_model_dir, inputs, out)
     plan, results = run_archive(predictor, tfidf_model_dir, inputs, out, force=True)
     assert not plan.done and sum(r.rows for r in results) == 150 + 37 + 22 + 204
     record = json.loads((out / RUN_FILE).read_text())
     assert set(record["files"]) == {f.uri for f in plan.files}
+
+
+def test_a_file_that_shrinks_after_planning_fails_its_block_instead_of_losing_rows(
+    predictor, tfidf_model_dir, tmp_path
+):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_jsonl_input(inputs / "wire.jsonl", 100)
+    out = tmp_path / "out"
+    plan = plan_run(str(inputs), str(out), model_sha256=model_digest(tfidf_model_dir), batch_size=BATCH, block_rows=40)
+    lines = (inputs / "wire.jsonl").read_text().splitlines(keepends=True)
+    (inputs / "wire.jsonl").write_text("".join(lines[:70]))
+    writer = BlockWriter(
+        predictor,
+        model_sha256="m",
+        output_dir=str(out),
+        text_column="text",
+        batch_size=BATCH,
+        formatters=plan.formatters,
+    )
+    results = [writer.write(b) for b in plan.pending]
+    assert [r.error is None for r in results] == [True, False, False]
+    assert "should hold 48 rows" in results[1].error and "wire.jsonl" in results[1].error
+    assert len(list(out.glob("*.parquet"))) == 1 and not list(out.glob(".*.tmp"))
+
+
+def test_upper_case_gzip_hidden_folders_and_a_relative_output(predictor, tfidf_model_dir, tmp_path, monkeypatch):
+    import gzip
+
+    inputs = tmp_path / "in"
+    (inputs / "_temporary" / "0").mkdir(parents=True)
+    (inputs / ".ipynb_checkpoints").mkdir()
+    write_jsonl_input(inputs / "_temporary" / "0" / "part-0.jsonl", 5)
+    write_jsonl_input(inputs / ".ipynb_checkpoints" / "w.jsonl", 5)
+    raw = write_jsonl_input(tmp_path / "w.jsonl", 30).read_bytes()
+    (inputs / "W.JSONL.GZ").write_bytes(gzip.compress(raw))
+    assert [Path(f.path).name for f in list_inputs(str(inputs))] == ["W.JSONL.GZ"]
+    monkeypatch.chdir(tmp_path)
+    plan, results = run_archive(predictor, tfidf_model_dir, "in", "relative-out")
+    assert plan.output_dir == str(tmp_path / "relative-out")
+    assert results[0].failed == 1 and results[0].rows == 31  # one broken line, the rest classified
+    assert (
+        block_table(tmp_path / "relative-out", "W")
+        .drop_columns([MODEL_COLUMN])
+        .equals(single_process(predictor, tmp_path / "w.jsonl", tmp_path))
+    )
+
+
+def test_uris_keep_their_host_and_options_and_output_names_never_clash():
+    from classifier.archive import _refuse_clashes
+    from classifier.blocks import Block, file_uri
+
+    assert file_uri("s3://b/d?region=x&endpoint_override=h:9000", "b/d/a.parquet") == (
+        "s3://b/d/a.parquet?region=x&endpoint_override=h:9000"
+    )
+    assert file_uri("hdfs://nn:8020/data", "/data/a.jsonl") == "hdfs://nn:8020/data/a.jsonl"
+    assert file_uri("/local/dir", "/local/dir/a.jsonl") == "/local/dir/a.jsonl"
+    same = [Block(uri, 0, "jsonl", 0, 1, "data-0123456789abcdef-00000.parquet") for uri in ("/a/x", "/b/x")]
+    with pytest.raises(ConfigError, match="would both write"):
+        _refuse_clashes(same)
 
 
 def test_a_new_file_in_the_folder_is_added_and_the_output_folder_is_never_an_input(
@@ -213,3 +289,14 @@ def test_read_block_numbers_parquet_rows_as_in_the_whole_file(tmp_path):
     fs_, _ = filesystem(str(path))
     rows = [row for b in plan.blocks for row in read_block(b, fs_, str(path), "text")]
     assert rows == list(iter_input_rows(path))
+
+
+def test_without_ray_the_engine_says_which_extra_to_install(tfidf_model_dir, tmp_path, monkeypatch):
+    import sys
+
+    from classifier.errors import MissingDependencyError
+    from classifier.ray_engine import run_on_ray
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails, as without the extra
+    with pytest.raises(MissingDependencyError, match=r"stance-and-tone\[ray\]"):
+        run_on_ray(tfidf_model_dir, str(tmp_path), str(tmp_path / "out"))

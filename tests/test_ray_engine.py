@@ -30,7 +30,7 @@ from classifier.ray_engine import parse_actors, run_on_ray  # noqa: E402  (after
 
 @pytest.fixture(scope="module")
 def cluster():
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -87,11 +87,11 @@ def test_a_run_killed_part_way_resumes_with_nothing_lost_or_repeated(cluster, tf
     inputs = tmp_path / "in"
     inputs.mkdir()
     for name in "abcd":
-        write_parquet(inputs / f"{name}.parquet", 2500, row_group_size=500)
+        write_parquet(inputs / f"{name}.parquet", 1200, row_group_size=500)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "classifier", "classify", "--engine", "ray", "--address", cluster]
     command += ["--input", str(inputs), "--output", str(out), "--model", str(tfidf_model_dir)]
-    command += ["--batch-size", "16", "--block-rows", "64", "--cpus-per-actor", "1"]
+    command += ["--batch-size", "16", "--block-rows", "96", "--cpus-per-actor", "1"]
     driver = subprocess.Popen(command, stderr=subprocess.PIPE, start_new_session=True, env=os.environ.copy())
     deadline = time.monotonic() + 240
     while len(list(out.glob("*.parquet"))) < 5 and driver.poll() is None and time.monotonic() < deadline:
@@ -99,10 +99,10 @@ def test_a_run_killed_part_way_resumes_with_nothing_lost_or_repeated(cluster, tf
     os.killpg(driver.pid, signal.SIGKILL)
     driver.wait()
     written = len(list(out.glob("*.parquet")))
-    assert 5 <= written < 160, driver.stderr.read().decode()[-2000:]  # 4 files x 40 blocks: killed part-way
-    summary = run_on_ray(tfidf_model_dir, str(inputs), str(out), batch_size=16, block_rows=64)
-    assert summary.blocks == 160 and summary.blocks_before >= written - 1  # the block being renamed may be lost
-    assert summary.read == 4 * 2500 and summary.failed == 4 * 3
+    assert 5 <= written < 52, driver.stderr.read().decode()[-2000:]  # 4 files x 13 blocks: killed part-way
+    summary = run_on_ray(tfidf_model_dir, str(inputs), str(out), batch_size=16, block_rows=96)
+    assert summary.blocks == 52 and summary.blocks_before >= written - 1  # the block being renamed may be lost
+    assert summary.read == 4 * 1200 and summary.failed == 4 * 3
     assert not list(out.glob(".*.tmp"))
     assert_same_as_single_process(tfidf_model_dir, inputs, out, tmp_path, 16)
 

@@ -63,7 +63,6 @@ def test_an_ensemble_with_the_refit_member_fits_on_the_source_honest_scores(
         honest_validation_scores(refit.path, meta, train, validation[1:])  # other validation statements
 
 
-
 def test_refit_refuses_what_it_cannot_refit(source_and_refit, mini_corpus, tfidf_model_dir, tmp_path):
     from training.refit import refit_transformer
 
