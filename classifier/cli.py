@@ -760,6 +760,9 @@ def data_audit(file, out, top, folds):
 
 
 def main() -> None:
+    # the command owns process-wide settings: nothing may be downloaded at run time
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     # a lone surrogate in an input must not crash printing the results
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):

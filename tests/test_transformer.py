@@ -199,3 +199,28 @@ def torch_equal(a, b) -> bool:
     import torch
 
     return bool(torch.equal(a, b))
+
+
+def test_training_leaves_the_process_settings_alone(tmp_path, mini_corpus, monkeypatch):
+    import logging
+    import os
+
+    from tests.tiny_bert import build_tiny_bert
+    from training.pipeline import train_model
+
+    import onnxruntime  # noqa: F401  (importing these sets their own variables and logger levels: theirs)
+    import torch  # noqa: F401
+    import transformers  # noqa: F401
+    import sklearn  # noqa: F401
+    from transformers import Trainer  # noqa: F401
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    logging.getLogger("transformers").setLevel(logging.INFO)
+    before = (dict(os.environ), logging.getLogger().level, logging.getLogger("transformers").level)
+    base = build_tiny_bert(tmp_path / "tiny")
+    config = TransformerConfig(epochs=1, max_length=24, window_stride=16, batch_size=8)
+    train_model("transformer", mini_corpus, tmp_path / "m", config=config, base_model_path=str(base))
+    after = (dict(os.environ), logging.getLogger().level, logging.getLogger("transformers").level)
+    added = {k: v for k, v in after[0].items() if before[0].get(k) != v}
+    assert added == {} and after[1:] == before[1:]

@@ -8,8 +8,8 @@ runs; this module is only imported for training, never for classifying.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import tempfile
 from pathlib import Path
 
@@ -225,8 +225,6 @@ class TransformerModel(TrainableModel):
             set_seed,
         )
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        logging.getLogger("transformers").setLevel(logging.ERROR)
         cfg = self.config
         set_seed(cfg.seed)
         base = self.base_model_path or default_base_model()
@@ -280,7 +278,8 @@ class TransformerModel(TrainableModel):
                 optimizers=(optimizer, None),
                 callbacks=[EarlyStoppingCallback(cfg.early_stopping_patience)] if eval_ds is not None else [],
             )
-            trainer.train()
+            with _quiet("transformers"):  # its per-step notices; restored after, as the process's logging is not ours
+                trainer.train()
             self.history_ = [
                 {k: v for k, v in entry.items() if isinstance(v, int | float)} for entry in trainer.state.log_history
             ]
@@ -370,6 +369,17 @@ class TransformerModel(TrainableModel):
         model.net_.eval()
         model.fitted_ = True
         return model
+
+
+@contextlib.contextmanager
+def _quiet(name: str):
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _layer_index(name: str, layers: int) -> int:
