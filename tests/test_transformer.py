@@ -205,14 +205,14 @@ def test_training_leaves_the_process_settings_alone(tmp_path, mini_corpus, monke
     import logging
     import os
 
-    from tests.tiny_bert import build_tiny_bert
-    from training.pipeline import train_model
-
     import onnxruntime  # noqa: F401  (importing these sets their own variables and logger levels: theirs)
+    import sklearn  # noqa: F401
     import torch  # noqa: F401
     import transformers  # noqa: F401
-    import sklearn  # noqa: F401
     from transformers import Trainer  # noqa: F401
+
+    from tests.tiny_bert import build_tiny_bert
+    from training.pipeline import train_model
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
