@@ -242,3 +242,17 @@ def test_ray_options_need_the_ray_engine_and_the_ray_engine_needs_files(tfidf_mo
         "--explain",
     )
     assert result.exit_code == 2 and "has no --explain" in result.stderr
+
+
+def test_setup_rebuilds_an_ensemble_only_when_its_member_changed(tmp_path, mini_corpus, tfidf_model_dir):
+    from classifier.cli import _has_member
+    from classifier.config import TfidfConfig
+    from training.ensemble import train_ensemble
+    from training.pipeline import train_model
+
+    other = train_model("tfidf", mini_corpus, tmp_path / "other", config=TfidfConfig(stance_c=0.5)).path
+    ensemble = train_ensemble([tfidf_model_dir, other], mini_corpus, tmp_path / "ensemble").path
+    assert _has_member(ensemble, other) and _has_member(ensemble, tfidf_model_dir)
+    third = train_model("tfidf", mini_corpus, tmp_path / "third", config=TfidfConfig(stance_c=2.0)).path
+    assert not _has_member(ensemble, third)
+    assert not _has_member(tmp_path / "missing", other)
