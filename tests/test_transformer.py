@@ -224,3 +224,14 @@ def test_training_leaves_the_process_settings_alone(tmp_path, mini_corpus, monke
     after = (dict(os.environ), logging.getLogger().level, logging.getLogger("transformers").level)
     added = {k: v for k, v in after[0].items() if before[0].get(k) != v}
     assert added == {} and after[1:] == before[1:]
+
+
+def test_the_int8_file_scores_a_statement_the_same_whatever_shares_its_batch(trained):
+    from classifier.models.onnx_transformer import OnnxTransformerModel
+
+    meta = json.loads((trained / "model.json").read_text())
+    int8 = OnnxTransformerModel.load(trained, {**meta, "onnx": {"file": "model.int8.onnx"}})
+    alone = int8.predict_proba(TEXTS[:1])
+    crowded = int8.predict_proba([TEXTS[0], *TEXTS[5:40]])  # other lengths, other activations
+    # equal up to float rounding; dynamic quantisation moved them by about 1e-2
+    assert np.allclose(alone[0][0], crowded[0][0], atol=1e-6) and np.allclose(alone[1][0], crowded[1][0], atol=1e-6)

@@ -77,7 +77,8 @@ def refit_transformer(
 
         model.save(directory)
         if onnx_file != "model.onnx":
-            quantize_int8(directory / "model.onnx", directory / onnx_file)
+            fp32, texts = directory / "model.onnx", model.calibration_texts_
+            quantize_int8(fp32, directory / onnx_file, texts, model.config_dict())
         for name in _DOMAIN_FILES:  # the off-topic check as tuned for the source, on the same validation rows
             if (source / name).is_file():
                 shutil.copy2(source / name, directory / name)

@@ -232,6 +232,9 @@ class TransformerModel(TrainableModel):
         self.tokens_ = plain_tokenizer(self.tokenizer_.backend_tokenizer)
         encoder = AutoModel.from_pretrained(base)
         self.masker_ = Masker.fit(cfg.masking, texts)
+        from training.onnx_variant import calibration_sample
+
+        self.calibration_texts_ = calibration_sample(list(texts), cfg.seed)  # sets the int8 file's scales
         stance_targets, tone_targets = np.asarray(stance_targets), np.asarray(tone_targets)
         stance_w, tone_w = class_weights(stance_targets, tone_targets) if cfg.class_weights else (None, None)
         if not cfg.tone_class_weights:
@@ -347,7 +350,11 @@ class TransformerModel(TrainableModel):
         metadata["training"]["windows_over_max_length"] = self.n_truncated_
         metadata["training"]["history"] = self.history_
         _, chosen, metadata["onnx"] = choose_onnx_file(
-            directory, validation, self.config_dict(), allow_int8=self.config.quantize
+            directory,
+            validation,
+            self.config_dict(),
+            calibration_texts=self.calibration_texts_,
+            allow_int8=self.config.quantize,
         )
         metadata.update(
             thresholds=chosen.thresholds, calibration=chosen.calibration.to_dict(), validation_metrics=chosen.metrics
