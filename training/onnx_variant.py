@@ -186,10 +186,8 @@ def requantize(directory: Path, data: Path, *, refit_source: Path | None = None)
             thresholds=chosen.thresholds, calibration=chosen.calibration.to_dict(), validation_metrics=chosen.metrics
         )
     else:
-        from safetensors.numpy import save_file
-
         from classifier.predictor import Predictor
-        from training.refit import VALIDATION_SCORES
+        from training.refit import save_honest_scores
 
         source = read_metadata(refit_source)
         texts = calibration_sample([s.text for s in train + validation], config.get("seed", 13))
@@ -198,10 +196,7 @@ def requantize(directory: Path, data: Path, *, refit_source: Path | None = None)
             meta[key] = source[key]
         meta["training"]["refit_from"]["model_sha256"] = model_digest(refit_source)
         stance, tone = Predictor.load(refit_source).scores([s.text for s in validation])
-        save_file(
-            {"stance": np.ascontiguousarray(stance), "tone": np.ascontiguousarray(tone)},
-            str(directory / VALIDATION_SCORES),
-        )
+        save_honest_scores(directory, stance, tone)
     write_json(directory / METADATA_FILE, meta)
     write_manifest(directory)
     return meta

@@ -16,7 +16,6 @@ comparing variants with each other, not with the README's.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import zlib
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 
 from classifier import paths
 from classifier.corpus import Statement, read_statements
+from classifier.modelfile import read_metadata
 from training.tuning import gold_arrays
 
 SPLITS = 20
@@ -76,7 +76,7 @@ def _train_only_tfidf(tfidf_dir: Path, train: list[Statement]):
     from classifier.config import TfidfConfig
     from classifier.models.tfidf import TfidfModel
 
-    meta = json.loads((tfidf_dir / "model.json").read_text(encoding="utf-8"))
+    meta = read_metadata(tfidf_dir, verify=False)
     return TfidfModel(TfidfConfig.from_dict(meta["model_config"])).fit([s.text for s in train], *gold_arrays(train))
 
 
@@ -114,7 +114,7 @@ def soup(args) -> None:
 
     _, validation = _splits(args.data)
     texts = [s.text for s in validation]
-    models = [TransformerModel.load(d, json.loads((d / "model.json").read_text())) for d in args.models]
+    models = [TransformerModel.load(d, read_metadata(d, verify=False)) for d in args.models]
     scores = {d.name: m.predict_proba(texts)[0] for d, m in zip(args.models, models, strict=True)}
     scores["mean of scores"] = np.mean(list(scores.values()), axis=0)
     states = [m.net_.state_dict() for m in models]

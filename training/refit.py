@@ -71,8 +71,6 @@ def refit_transformer(
     onnx_file = (meta.get("onnx") or {}).get("file", "model.onnx")
 
     def write(directory: Path) -> None:
-        from safetensors.numpy import save_file
-
         from training.onnx_variant import quantize_int8
 
         model.save(directory)
@@ -82,16 +80,22 @@ def refit_transformer(
         for name in _DOMAIN_FILES:  # the off-topic check as tuned for the source, on the same validation rows
             if (source / name).is_file():
                 shutil.copy2(source / name, directory / name)
-        save_file(
-            {"stance": np.ascontiguousarray(honest[0]), "tone": np.ascontiguousarray(honest[1])},
-            str(directory / VALIDATION_SCORES),
-        )
+        save_honest_scores(directory, *honest)
         write_json(directory / METADATA_FILE, metadata)
         model.write_card(directory, metadata)
 
     if is_main_process():
         write_model_dir(out, write, force=force)
     return TrainResult(out, len(both), len(validation), metadata["validation_metrics"], metadata["thresholds"])
+
+
+def save_honest_scores(directory: Path, stance: np.ndarray, tone: np.ndarray) -> None:
+    """The train-only model's calibrated validation scores, beside the refit model that cannot have them."""
+    from safetensors.numpy import save_file
+
+    save_file(
+        {"stance": np.ascontiguousarray(stance), "tone": np.ascontiguousarray(tone)}, str(directory / VALIDATION_SCORES)
+    )
 
 
 def _refit_metadata(meta, source, data, train, validation, split_note, epochs) -> dict:
