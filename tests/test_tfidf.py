@@ -33,6 +33,9 @@ def test_fast_transform_equals_scikit_learn(tfidf_model_dir):
     new = ["A brand new sentence about the Security Council and revenge.", "", "Iran Iran Iran"]
     ours, theirs = model.transform(TEXTS + new).toarray(), vec.transform(TEXTS + new).toarray()
     np.testing.assert_allclose(ours, theirs, atol=1e-12)
+    # the second pass reads every word's character n-grams from the cache the first one filled
+    again = model.transform(new[::-1] + TEXTS).toarray()
+    np.testing.assert_allclose(again, np.vstack([theirs[len(TEXTS) :][::-1], theirs[: len(TEXTS)]]), atol=1e-12)
 
 
 def test_save_load_round_trip_gives_identical_scores(tfidf_model_dir, tmp_path):

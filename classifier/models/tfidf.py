@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,25 +49,39 @@ def make_analyzer(config: TfidfConfig, masker: Masker):
     text once and keeps a single vocabulary, which is what makes batch
     inference fast.
     """
-    w_lo, w_hi = config.word_ngrams
-    c_lo, c_hi = config.char_ngrams
 
     def analyze(text: str) -> list[str]:
-        words = _TOKEN.findall(normalise(masker(text)))
-        feats: list[str] = []
-        for n in range(w_lo, w_hi + 1):
-            if n == 1:
-                feats.extend(words)
-            else:
-                feats.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        words = words_of(text, masker)
+        feats = word_ngrams(words, config.word_ngrams)
         for word in words:
-            padded = f" {word} "
-            size = len(padded)
-            for n in range(c_lo, min(c_hi, size) + 1):
-                feats.extend("#" + padded[i : i + n] for i in range(size - n + 1))
+            feats.extend(char_ngrams(word, config.char_ngrams))
         return feats
 
     return analyze
+
+
+def words_of(text: str, masker: Masker) -> list[str]:
+    return _TOKEN.findall(normalise(masker(text)))
+
+
+def word_ngrams(words: list[str], sizes: tuple[int, int]) -> list[str]:
+    feats: list[str] = []
+    for n in range(sizes[0], sizes[1] + 1):
+        if n == 1:
+            feats.extend(words)
+        else:
+            feats.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return feats
+
+
+def char_ngrams(word: str, sizes: tuple[int, int]) -> list[str]:
+    padded = f" {word} "
+    size = len(padded)
+    return ["#" + padded[i : i + n] for n in range(sizes[0], min(sizes[1], size) + 1) for i in range(size - n + 1)]
+
+
+#: words whose character n-gram columns are kept between calls (a word's n-grams never change)
+CHAR_CACHE_WORDS = 200_000
 
 
 PIECE_CHARS = 20_000
@@ -162,20 +175,34 @@ class TfidfModel(TrainableModel):
 
     # -- inference --------------------------------------------------------
     def transform(self, texts: Sequence[str]):
-        """TF-IDF matrix as scikit-learn would compute it (sublinear tf, idf, l2 norm)."""
+        """TF-IDF matrix as scikit-learn would compute it (sublinear tf, idf, l2 norm).
+
+        The same features as the training analyzer, counted by column: a word's character n-gram
+        columns are looked up once and cached, since most of a text's features are those and
+        words repeat from statement to statement (about 3 times faster than analysing each text).
+        """
         from scipy.sparse import csr_matrix
 
         self.check_fitted()
-        analyze = make_analyzer(self.config, self.masker_)
         index = self.index_
+        cache = self.__dict__.setdefault("_char_columns", {})
+        if len(cache) > CHAR_CACHE_WORDS:
+            cache.clear()
         indptr, indices, values = [0], [], []
         for text in texts:
-            counts: Counter = Counter()
+            columns: list[int] = []
             for piece in _pieces(text):
-                counts.update(i for f in analyze(piece) if (i := index.get(f)) is not None)
-            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            w = (1.0 + np.log(tf)) * self.idf_[cols] if len(cols) else tf
+                words = words_of(piece, self.masker_)
+                grams = word_ngrams(words, self.config.word_ngrams)
+                columns.extend(i for f in grams if (i := index.get(f)) is not None)
+                for word in words:
+                    found = cache.get(word)
+                    if found is None:
+                        chars = char_ngrams(word, self.config.char_ngrams)
+                        found = cache[word] = [i for f in chars if (i := index.get(f)) is not None]
+                    columns.extend(found)
+            cols, tf = np.unique(np.asarray(columns, dtype=np.int64), return_counts=True)
+            w = (1.0 + np.log(tf)) * self.idf_[cols] if len(cols) else tf.astype(np.float64)
             norm = np.sqrt(np.dot(w, w))
             if norm > 0:
                 w = w / norm
