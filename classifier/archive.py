@@ -26,6 +26,7 @@ import resource
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from classifier.batch import chunks, classify_rows, head_rows, make_formatter
@@ -41,6 +42,7 @@ from classifier.blocks import (
     read_block,
 )
 from classifier.errors import ConfigError, DataError, OutputExistsError, ResumeError
+from classifier.files import fsync_directory
 
 if TYPE_CHECKING:
     from pyarrow import fs as pafs
@@ -126,6 +128,7 @@ def _write_whole(fs_: pafs.FileSystem, path: str, write) -> None:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            fsync_directory(Path(head or "/"))
         else:
             fs_.move(tmp, path)
     except BaseException:

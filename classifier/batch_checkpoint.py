@@ -24,6 +24,7 @@ from typing import BinaryIO
 
 from classifier.batch_io import InputRow
 from classifier.errors import DataError, OutputBusyError, ResumeError
+from classifier.files import atomic_write_text, fsync_directory
 
 SIDECAR_VERSION = 1
 MAX_ERROR_EXAMPLES = 20
@@ -151,9 +152,7 @@ class PartialFile:
             "run": self.run,
             "done": asdict(self.recorded),
         }
-        tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
-        tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.sidecar)
+        atomic_write_text(self.sidecar, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         """Stop, recording every chunk written in full (a chunk cut short is cut off on resume)."""
@@ -171,6 +170,7 @@ class PartialFile:
             if self.handle is not None:
                 self.handle.close()
                 self.handle = None
+        fsync_directory(self.target.parent)  # the rename onto <output> survives a crash
         self.sidecar.unlink(missing_ok=True)
 
 

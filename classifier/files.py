@@ -10,14 +10,36 @@ from classifier.errors import DataError
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write so that readers see the old version or the new one, never half of one."""
+    """Write so that readers see the old version or the new one, never half of one, even after a power cut.
+
+    The new file is fsynced before the rename (otherwise a crash can leave the new name on an empty
+    file) and the directory after it (otherwise the rename itself may be lost).
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_directory(path.parent)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some filesystems refuse fsync on a directory
+        pass
+    finally:
+        os.close(fd)
 
 
 def read_json(path: Path, what: str = "file"):

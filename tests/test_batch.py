@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from classifier import batch
 from classifier.batch import (
     BatchInterrupted,
     OutputExistsError,
@@ -425,6 +426,40 @@ def test_crash_leaves_no_final_output_and_a_torn_chunk_is_cut_off_on_resume(pred
         fh.write(b'{"id": "s50", "text": "half a ro')
     run_batch(predictor, src, target, batch_size=25, resume=True)
     assert target.read_bytes() == reference.read_bytes()
+
+
+def test_progress_records_are_fsynced_before_they_count_and_the_finished_file_after_its_rename(
+    predictor, tmp_path, monkeypatch
+):
+    """A power cut must never leave a record naming rows the disk does not hold, or lose the final rename."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(src).name, Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(batch, "CHECKPOINT_SECONDS", 0.0)  # record after every chunk
+    src = write_jsonl_input(tmp_path / "in.jsonl", 60)
+    target = tmp_path / "out.jsonl"
+    run_batch(predictor, src, target, batch_size=20)
+
+    sidecar_writes = [i for i, e in enumerate(events) if e[0] == "replace" and e[2] == "out.jsonl.partial.json"]
+    assert len(sidecar_writes) >= 2  # the record made at the start, then one per chunk
+    for i in sidecar_writes:  # each record's own file is on disk before it replaces the old one
+        assert events[i - 1] == ("fsync", events[i][1])
+    for i in sidecar_writes[1:]:  # and the rows it names were fsynced before it
+        assert ("fsync", "out.jsonl.partial") in events[:i]
+    final = events.index(("replace", "out.jsonl.partial", "out.jsonl"))
+    assert ("fsync", "out.jsonl.partial") in events[final - 2 : final]
+    assert ("fsync", tmp_path.name) in events[final + 1 :]  # the directory, so the rename survives
+    assert target.exists() and not (tmp_path / "out.jsonl.partial.json").exists()
 
 
 def test_resume_refuses_a_different_input_or_options(predictor, tmp_path):
