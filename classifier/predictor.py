@@ -73,6 +73,19 @@ def model_class(kind: str) -> type[Scorer]:
     return getattr(importlib.import_module(module), name)
 
 
+def batch_size_hint(directory: str | Path, metadata: dict | None = None) -> int:
+    """The batch size a model directory reads best in, from its metadata alone (nothing is loaded)."""
+    directory = Path(directory)
+    metadata = metadata if metadata is not None else read_metadata(directory, verify=False)
+    kind = metadata.get("kind", "")
+    if kind == "ensemble":
+        from classifier.models.ensemble import MEMBERS_DIR
+
+        members = (metadata.get("ensemble") or {}).get("members") or []
+        return max((batch_size_hint(directory / MEMBERS_DIR / m["name"]) for m in members), default=1)
+    return model_class(kind).batch_size_hint
+
+
 def model_text(text: str) -> str:
     """Lone surrogates (from ``\\ud800``-style JSON escapes or undecodable argv) replaced: tokenizers reject them."""
     return text if encodes_as_utf8(text) else text.encode("utf-8", "replace").decode("utf-8")

@@ -123,16 +123,17 @@ def run_on_ray(
     in the driver as each block finishes.
     """
     ray = _ray()
-    from classifier.modelfile import model_digest
-    from classifier.predictor import MAX_CHARS, Predictor
+    from classifier.modelfile import model_digest, read_metadata
+    from classifier.predictor import MAX_CHARS, batch_size_hint
 
     if cpus_per_actor <= 0:
         raise ConfigError(f"cpus_per_actor must be positive, got {cpus_per_actor}")
     started = time.monotonic()
     model_dir = Path(model_dir)
-    predictor = Predictor.load(model_dir)  # checks the model (manifest, schema) before any cluster starts
-    batch_size = batch_size or predictor.model.batch_size_hint
-    del predictor
+    # the model's format, schema and every file's sha256 are checked before any cluster starts; the
+    # model itself loads only in the actors, so the driver stays small
+    metadata = read_metadata(model_dir)
+    batch_size = batch_size or batch_size_hint(model_dir, metadata)
     plan = plan_run(
         input_spec,
         output_dir,

@@ -8,7 +8,7 @@ import pytest
 from classifier.config import TfidfConfig
 from classifier.errors import ConfigError, ModelFormatError
 from classifier.models.ensemble import combine
-from classifier.predictor import Predictor
+from classifier.predictor import Predictor, batch_size_hint
 from tests.conftest import MINI
 from training.ensemble import fit_weights, train_ensemble
 from training.pipeline import train_model
@@ -135,3 +135,14 @@ def test_ensemble_trains_and_classifies_from_the_cli(members, mini_corpus, tmp_p
     assert json.loads(result.output)[0]["stances"]
     bad = CliRunner().invoke(cli, [*args, "--force", "--members", str(members[0]), "--epochs", "3"])
     assert bad.exit_code == 2 and "do not apply to --model ensemble" in bad.output
+
+
+def test_the_batch_size_hint_comes_from_the_metadata_alone(ensemble, tmp_path):
+    import shutil
+
+    assert batch_size_hint(ensemble) == Predictor.load(ensemble).model.batch_size_hint
+    mixed = tmp_path / "mixed"
+    shutil.copytree(ensemble, mixed)
+    member = mixed / "members" / "tfidf-2" / "model.json"
+    member.write_text(json.dumps({**json.loads(member.read_text()), "kind": "transformer"}))
+    assert batch_size_hint(mixed) == 1024  # the largest member's, read without loading any of them

@@ -69,7 +69,7 @@ def test_parquet_files_with_bad_rows_give_the_single_process_rows(cluster, tfidf
     assert again.blocks_before == again.blocks and again.read == summary.read
 
 
-def test_an_ensemble_runs_too(cluster, tmp_path, mini_corpus, tfidf_model_dir):
+def test_an_ensemble_runs_too_and_only_the_actors_load_it(cluster, tmp_path, mini_corpus, tfidf_model_dir, monkeypatch):
     from training.ensemble import train_ensemble
     from training.pipeline import train_model
 
@@ -78,7 +78,13 @@ def test_an_ensemble_runs_too(cluster, tmp_path, mini_corpus, tfidf_model_dir):
     inputs = tmp_path / "in"
     inputs.mkdir()
     write_parquet(inputs / "a.parquet", 70)
-    summary = run_on_ray(ensemble, str(inputs / "*.parquet"), str(tmp_path / "out"), batch_size=16, block_rows=32)
+
+    def driver_load(*args, **kwargs):
+        raise AssertionError("the driver loaded the model; only the actors should")
+
+    with monkeypatch.context() as patch:  # the actors are other processes: the patch binds the driver alone
+        patch.setattr(Predictor, "load", driver_load)
+        summary = run_on_ray(ensemble, str(inputs / "*.parquet"), str(tmp_path / "out"), batch_size=16, block_rows=32)
     assert summary.read == 70 and summary.blocks == 3
     assert_same_as_single_process(ensemble, inputs, tmp_path / "out", tmp_path, 16)
 
