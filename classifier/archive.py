@@ -41,7 +41,7 @@ from classifier.blocks import (
     plan_blocks,
     read_block,
 )
-from classifier.errors import ConfigError, DataError, OutputExistsError, ResumeError
+from classifier.errors import ConfigError, DataError, OutputBusyError, OutputExistsError, ResumeError
 from classifier.files import fsync_directory
 
 if TYPE_CHECKING:
@@ -140,6 +140,39 @@ def _write_whole(fs_: pafs.FileSystem, path: str, write) -> None:
 def _delete(fs_: pafs.FileSystem, path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         fs_.delete_file(path)
+
+
+#: held by the driver of a run for its whole length, so a second run on the same directory refuses at once
+LOCK_FILE = ".stance_run.lock"
+
+
+@contextlib.contextmanager
+def run_lock(output_dir: str):
+    """Hold the output directory for one run (local disk; object stores have no locks, one run is on the user).
+
+    Without it a second run on the same directory deletes the first one's temporary block files as stale,
+    so the first run's blocks fail, and a ``--force`` deletes its finished ones.
+    """
+    out_fs, root = filesystem(output_dir)
+    root = root.rstrip("/") or "/"
+    if not _is_local(out_fs) or os.path.isfile(root):  # a file: plan_run says what is wrong with that
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, LOCK_FILE), "a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise OutputBusyError(
+                f"{root}: another run is writing this output directory right now; wait for it to finish or "
+                "choose another --output"
+            ) from exc
+        yield
 
 
 def plan_run(

@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from classifier.archive import ArchiveSummary, BlockResult, BlockWriter, Plan, plan_run
+from classifier.archive import ArchiveSummary, BlockResult, BlockWriter, Plan, plan_run, run_lock
 from classifier.blocks import DEFAULT_BLOCK_ROWS, Block
 from classifier.errors import ConfigError, MissingDependencyError
 
@@ -134,39 +134,40 @@ def run_on_ray(
     # model itself loads only in the actors, so the driver stays small
     metadata = read_metadata(model_dir)
     batch_size = batch_size or batch_size_hint(model_dir, metadata)
-    plan = plan_run(
-        input_spec,
-        output_dir,
-        model_sha256=model_digest(model_dir),
-        batch_size=batch_size,
-        block_rows=block_rows,
-        text_column=text_column,
-        input_format=input_format,
-        max_chars=max_chars or MAX_CHARS,
-        force=force,
-    )
-    rows_before = sum(rows for rows, _ in plan.done.values())
-    summary = ArchiveSummary(
-        output_dir=output_dir,
-        files=len(plan.files),
-        redone=list(plan.redone),
-        blocks=len(plan.blocks),
-        blocks_before=len(plan.done),
-        rows_before=rows_before,
-        read=rows_before,
-        classified=rows_before - sum(failed for _, failed in plan.done.values()),
-        failed=sum(failed for _, failed in plan.done.values()),
-        elapsed=0.0,
-    )
-    pending = plan.pending
-    if pending:
-        actors = (min(actors[0], len(pending)), min(actors[1], len(pending)))  # no actor without a block to do
-        runs = _run_blocks(ray, plan, pending, model_dir, address, actors, cpus_per_actor, max_chars, num_cpus)
-        with contextlib.closing(runs):  # stops the dataset (and a cluster started here) on any error
-            for result in runs:
-                _count(summary, result)
-                if on_block is not None:
-                    on_block(result, plan)
+    with run_lock(output_dir):  # a second run on the same directory refuses before touching it
+        plan = plan_run(
+            input_spec,
+            output_dir,
+            model_sha256=model_digest(model_dir),
+            batch_size=batch_size,
+            block_rows=block_rows,
+            text_column=text_column,
+            input_format=input_format,
+            max_chars=max_chars or MAX_CHARS,
+            force=force,
+        )
+        rows_before = sum(rows for rows, _ in plan.done.values())
+        summary = ArchiveSummary(
+            output_dir=output_dir,
+            files=len(plan.files),
+            redone=list(plan.redone),
+            blocks=len(plan.blocks),
+            blocks_before=len(plan.done),
+            rows_before=rows_before,
+            read=rows_before,
+            classified=rows_before - sum(failed for _, failed in plan.done.values()),
+            failed=sum(failed for _, failed in plan.done.values()),
+            elapsed=0.0,
+        )
+        pending = plan.pending
+        if pending:
+            actors = (min(actors[0], len(pending)), min(actors[1], len(pending)))  # no actor without a block to do
+            runs = _run_blocks(ray, plan, pending, model_dir, address, actors, cpus_per_actor, max_chars, num_cpus)
+            with contextlib.closing(runs):  # stops the dataset (and a cluster started here) on any error
+                for result in runs:
+                    _count(summary, result)
+                    if on_block is not None:
+                        on_block(result, plan)
     summary.elapsed = time.monotonic() - started
     return summary
 

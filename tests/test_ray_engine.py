@@ -113,6 +113,25 @@ def test_a_run_killed_part_way_resumes_with_nothing_lost_or_repeated(cluster, tf
     assert_same_as_single_process(tfidf_model_dir, inputs, out, tmp_path, 16)
 
 
+def test_a_second_run_on_the_same_directory_refuses_at_once_and_touches_nothing(tfidf_model_dir, tmp_path):
+    import fcntl
+
+    from classifier.archive import LOCK_FILE
+    from classifier.errors import OutputBusyError
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    write_parquet(inputs / "a.parquet", 40)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".a-0123456789abcdef-00000.parquet.tmp").write_bytes(b"a block the first run is writing")
+    with open(out / LOCK_FILE, "a") as first_run:  # what the first run's driver holds
+        fcntl.flock(first_run.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(OutputBusyError, match="another run is writing this output directory"):
+            run_on_ray(tfidf_model_dir, str(inputs / "*.parquet"), str(out), force=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted([LOCK_FILE, ".a-0123456789abcdef-00000.parquet.tmp"])
+
+
 def test_actor_counts_parse():
     assert parse_actors("2") == (2, 2) and parse_actors("1:4") == (1, 4)
     with pytest.raises(Exception, match="MIN:MAX"):
