@@ -42,7 +42,7 @@ from classifier.blocks import (
     read_block,
 )
 from classifier.errors import ConfigError, DataError, OutputBusyError, OutputExistsError, ResumeError
-from classifier.files import fsync_directory
+from classifier.files import fsync_directory, try_lock
 
 if TYPE_CHECKING:
     from pyarrow import fs as pafs
@@ -158,20 +158,13 @@ def run_lock(output_dir: str):
     if not _is_local(out_fs) or os.path.isfile(root):  # a file: plan_run says what is wrong with that
         yield
         return
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, LOCK_FILE), "a") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
+        if not try_lock(handle):
             raise OutputBusyError(
                 f"{root}: another run is writing this output directory right now; wait for it to finish or "
                 "choose another --output"
-            ) from exc
+            )
         yield
 
 

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from classifier.batch_io import InputRow
 from classifier.errors import DataError, OutputBusyError, ResumeError
-from classifier.files import atomic_write_text, fsync_directory
+from classifier.files import atomic_write_text, fsync_directory, try_lock
 
 SIDECAR_VERSION = 1
 MAX_ERROR_EXAMPLES = 20
@@ -175,17 +175,11 @@ class PartialFile:
 
 
 def _lock(handle: BinaryIO, target: Path) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory locks, one run per output is on the user
-        return
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
+    if not try_lock(handle):
         raise OutputBusyError(
             f"{target}: another run is writing this output right now; wait for it to finish or choose "
             "another output file"
-        ) from exc
+        )
 
 
 class StdoutSink:

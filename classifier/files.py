@@ -42,6 +42,22 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def try_lock(handle) -> bool:
+    """Take an exclusive advisory lock on an open file without waiting; False when another process holds it.
+
+    True where the platform has no such locks (Windows): one run per output is then on the user.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def read_json(path: Path, what: str = "file"):
     """Parse a JSON file; a missing or broken file is a ``DataError`` naming it."""
     try:

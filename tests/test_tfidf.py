@@ -89,3 +89,21 @@ def test_book_length_text_is_scored_in_pieces_with_the_same_result(tfidf_model_d
     unsplit = model.transform([book]).toarray()
     np.testing.assert_allclose(whole, unsplit, atol=2e-3)  # only the bigrams at each cut differ
     assert "".join(tfidf._pieces(book)) == book
+
+
+def test_refitting_the_same_model_forgets_the_old_vocabularys_cached_columns():
+    from classifier.decision import stances_to_matrix, tones_to_indices
+
+    def fit(model, rows):
+        return model.fit(
+            [t for t, _, _ in rows],
+            stances_to_matrix([s for _, s, _ in rows]),
+            tones_to_indices([t for _, _, t in rows]),
+        )
+
+    first, second = MINI[: len(MINI) // 2], MINI[len(MINI) // 2 :]
+    model = fit(TfidfModel(), first)
+    model.transform(TEXTS)  # fills the cache with the first vocabulary's columns
+    fit(model, second)
+    fresh = fit(TfidfModel(), second)
+    np.testing.assert_allclose(model.transform(TEXTS).toarray(), fresh.transform(TEXTS).toarray(), atol=1e-12)

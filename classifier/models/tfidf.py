@@ -115,6 +115,12 @@ class TfidfModel(TrainableModel):
     def __init__(self, config: TfidfConfig | None = None):
         self.config = config or TfidfConfig()
 
+    def _use_vocabulary(self, vocab: list[str]) -> None:
+        """Columns by feature; the cache of each word's character n-gram columns belongs to them."""
+        self.vocabulary_ = vocab
+        self.index_ = {f: i for i, f in enumerate(vocab)}
+        self._char_columns: dict[str, list[int]] = {}
+
     # -- training ---------------------------------------------------------
     def fit(self, texts, stance_targets, tone_targets, *, validation=None):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -131,8 +137,7 @@ class TfidfModel(TrainableModel):
         )
         X = vectorizer.fit_transform(list(texts))
         vocab = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-        self.vocabulary_ = vocab
-        self.index_ = {f: i for i, f in enumerate(vocab)}
+        self._use_vocabulary(vocab)
         self.idf_ = vectorizer.idf_.astype(np.float64)
         self.stance_coef_, self.stance_intercept_ = self._fit_stance(X, stance_targets)
         self.tone_coef_, self.tone_intercept_ = self._fit_tone(X, tone_targets)
@@ -185,7 +190,7 @@ class TfidfModel(TrainableModel):
 
         self.check_fitted()
         index = self.index_
-        cache = self.__dict__.setdefault("_char_columns", {})
+        cache = self._char_columns
         if len(cache) > CHAR_CACHE_WORDS:
             cache.clear()
         indptr, indices, values = [0], [], []
@@ -266,8 +271,7 @@ class TfidfModel(TrainableModel):
                 raise ModelFormatError(
                     f"{directory / WEIGHTS_FILE}: array {name} has shape {got}, expected {shape}; retrain the model."
                 )
-        model.vocabulary_ = vocab
-        model.index_ = {f: i for i, f in enumerate(vocab)}
+        model._use_vocabulary(vocab)
         model.idf_ = arrays["idf"]
         model.stance_coef_, model.stance_intercept_ = arrays["stance_coef"], arrays["stance_intercept"]
         model.tone_coef_, model.tone_intercept_ = arrays["tone_coef"], arrays["tone_intercept"]
