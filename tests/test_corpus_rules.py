@@ -122,6 +122,37 @@ def test_copy_check_reads_the_sources_file_and_flags_unsourced_statements(tmp_pa
     assert unsourced == ["s2"]
 
 
+def test_a_headline_copied_from_the_page_title_is_caught_though_shorter_than_the_run(tmp_path):
+    # the v2.2 check read only the quoted passage and missed a seven-word headline kept from the title
+    data = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            row(
+                1,
+                "Netanyahu: Israel will stop Iran's nuclear bomb",
+                origin="real-derived",
+                source_url="https://x.org/1",
+            ),
+            row(2, "Israel vows to keep Tehran from the bomb", origin="real-derived", source_url="https://x.org/2"),
+        ],
+    )
+    title = "Netanyahu: Israel will stop Iran's nuclear bomb, whatever it takes"
+    sources = write_jsonl(
+        tmp_path / "src.jsonl",
+        [
+            {
+                "id": f"s{i}",
+                "source_url": f"https://x.org/{i}",
+                "source_quote": "He spoke in Jerusalem.",
+                "source_title": title,
+            }
+            for i in (1, 2)
+        ],
+    )
+    overlaps, _ = check_copying(data, sources)
+    assert [(o.id, o.run) for o in overlaps] == [("s1", "israel will stop iran's nuclear bomb")]
+
+
 def test_a_contrast_sharing_its_partners_opening_is_not_templated_writing(tmp_path):
     rows = [row(0, "They will pay for the attack on our consulate, the commander said.")]
     rows.append(

@@ -5,6 +5,9 @@ per statement) in a sources file outside the repository, since it holds other
 people's text. This module compares each statement with its passages, word by
 word after folding case and punctuation, and reports every shared run of
 ``n`` or more words, so a copied sentence or a lightly edited one is caught.
+The page title (``source_title``) counts as a passage, and a whole sentence of
+the statement found in a passage counts even when it is shorter than ``n``
+words: a copied headline is short.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from classifier.corpus import read_statements
 from classifier.errors import DataError
 
 RUN_LENGTH = 8
+#: a sentence this long or longer that appears whole in a passage is copied, whatever ``RUN_LENGTH``
+SENTENCE_WORDS = 5
 _WORD = re.compile(r"[\w']+")
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\s+[-\u2013\u2014]\s+")
 
 
 def words(text: str) -> list[str]:
@@ -43,6 +49,17 @@ def shared_runs(text: str, source: str, n: int = RUN_LENGTH) -> list[str]:
     return runs
 
 
+def copied_sentences(text: str, source: str, shortest: int = SENTENCE_WORDS) -> list[str]:
+    """Sentences (or headline clauses) of ``text`` of at least ``shortest`` words found whole in ``source``."""
+    theirs = " " + " ".join(words(source)) + " "
+    found = []
+    for sentence in _SENTENCE_END.split(text):
+        mine = words(sentence)
+        if len(mine) >= shortest and " " + " ".join(mine) + " " in theirs:
+            found.append(" ".join(mine))
+    return found
+
+
 @dataclass(frozen=True)
 class Overlap:
     id: str
@@ -65,7 +82,8 @@ def read_sources(path: str | Path) -> dict[str, list[str]]:
             if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
                 problems.append(f"{path}:{lineno}: id: missing")
                 continue
-            out.setdefault(rec["id"], []).append(str(rec.get("source_quote", "")))
+            passages = out.setdefault(rec["id"], [])
+            passages += [str(rec[key]) for key in ("source_quote", "source_title") if rec.get(key)]
     if problems:
         raise DataError(problems)
     return out
@@ -83,7 +101,9 @@ def check_copying(data: str | Path, sources: str | Path, n: int = RUN_LENGTH) ->
             unsourced.append(s.id)
             continue
         for passage in passages[s.id]:
-            overlaps += [Overlap(s.id, run) for run in shared_runs(s.text, passage, n)]
+            runs = shared_runs(s.text, passage, n)
+            runs += [c for c in copied_sentences(s.text, passage) if not any(c in r for r in runs)]
+            overlaps += [Overlap(s.id, run) for run in runs]
     return overlaps, unsourced
 
 
