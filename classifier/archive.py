@@ -218,7 +218,7 @@ def plan_run(
     recorded = dict(record["files"]) if record else {}
     names = {i.base_name for i in _listing(out_fs, root)}
     redone = _forget_changed(files, recorded, names, out_fs, root)
-    blocks, problems = _plan_files(files, recorded, settings["block_rows"])
+    blocks, problems = _plan_files(files, recorded, settings["block_rows"], batch_size)
     _refuse_clashes(blocks)
     done = {b.output: found for b in blocks if b.output in names and (found := _finished(out_fs, root, b))}
     formatters = {}
@@ -269,7 +269,9 @@ def _refuse_clashes(blocks: list[Block]) -> None:
             raise ConfigError(f"{other} and {block.uri} would both write {block.output}; rename one of them")
 
 
-def _plan_files(files: list[InputFile], recorded: dict, block_rows: int) -> tuple[list[Block], list[str]]:
+def _plan_files(
+    files: list[InputFile], recorded: dict, block_rows: int, batch_size: int
+) -> tuple[list[Block], list[str]]:
     """Every file's blocks: as recorded when the file is unchanged, else planned now (and recorded)."""
     blocks: list[Block] = []
     problems: list[str] = []
@@ -280,7 +282,7 @@ def _plan_files(files: list[InputFile], recorded: dict, block_rows: int) -> tupl
         else:
             in_fs, _ = filesystem(file.uri)
             try:
-                file_blocks = plan_blocks(file, in_fs, block_rows)
+                file_blocks = plan_blocks(file, in_fs, block_rows, batch_size)
             except (DataError, OSError) as exc:
                 problems.append(str(exc) if isinstance(exc, DataError) else f"{file.uri}: cannot read ({exc})")
                 continue

@@ -4,15 +4,21 @@ An archive is one file, a folder or a glob, on local disk or on any filesystem
 pyarrow reaches (s3://, gs://, hdfs://). Each file is cut into blocks of about
 ``block_rows`` rows at row boundaries:
 
-- Parquet by row ranges (only the row groups that hold a block are read);
+- Parquet by whole row groups: a block takes consecutive groups up to
+  ``block_rows`` rows, and a group larger than that is one block. A reader
+  cannot enter a row group in the middle (it decodes from the group's first
+  row), so cutting inside big groups would decode them many times over;
+
 - JSONL and text by lines: one scan of the file finds the byte offset of each
   block's first line;
 - CSV/TSV and gzip files stay whole: a quoted CSV field may span lines, and a
   gzip stream cannot be entered in the middle.
 
-``block_rows`` is rounded up to a multiple of the batch size, so a block is
-classified in exactly the chunks a single-process run over the whole file
-uses, and every block keeps the file's own row numbers. A block's rows
+``block_rows`` is rounded up to a multiple of the batch size, and every block
+starts on a multiple of the batch size (a Parquet block at the first one at or
+after its row group's start, so it enters the group by fewer rows than one
+batch), so a block is classified in exactly the chunks a single-process run
+over the whole file uses, and every block keeps the file's own row numbers. A block's rows
 therefore carry the same ``line``, ids, error messages and scores as the
 single-process path. Each block's results are one Parquet file in the output
 directory, named after the input file and the block, written whole or not at
@@ -207,17 +213,20 @@ def aligned_block_rows(block_rows: int, batch_size: int) -> int:
     return -(-block_rows // batch_size) * batch_size
 
 
-def plan_blocks(file: InputFile, fs_: pafs.FileSystem, block_rows: int) -> list[Block]:
+def plan_blocks(file: InputFile, fs_: pafs.FileSystem, block_rows: int, batch_size: int) -> list[Block]:
     """The blocks of one file, covering every row exactly once, in order."""
     if file.format == "parquet":
         from classifier.batch_parquet import parquet_file
 
         with fs_.open_input_file(file.path) as handle:
-            total = parquet_file(file.uri, handle).metadata.num_rows
-        starts = list(range(0, total, block_rows)) or [0]
+            metadata = parquet_file(file.uri, handle).metadata
+        groups = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+        starts = parquet_block_starts(groups, block_rows, batch_size)
+        total = metadata.num_rows
+        bounds = [*starts[1:], total]
         return [
-            Block(file.uri, k, "parquet", s, min(block_rows, total - s), output_name(file, k))
-            for k, s in enumerate(starts)
+            Block(file.uri, k, "parquet", s, e - s, output_name(file, k))
+            for k, (s, e) in enumerate(zip(starts, bounds, strict=True))
         ]
     if file.format in SPLITTABLE and not file.path.lower().endswith(".gz"):
         with fs_.open_input_file(file.path) as handle:
@@ -227,6 +236,20 @@ def plan_blocks(file: InputFile, fs_: pafs.FileSystem, block_rows: int) -> list[
             for k, (start, rows, offset, length) in enumerate(spans)
         ]
     return [Block(file.uri, 0, file.format, 0, -1, output_name(file, 0))]
+
+
+def parquet_block_starts(group_rows: list[int], block_rows: int, batch_size: int) -> list[int]:
+    """First rows of a Parquet file's blocks: at row-group starts (rounded up to the batch size), a new
+    block whenever the next group would take the current one past ``block_rows``."""
+    total = sum(group_rows)
+    starts = [0]
+    position = 0
+    for rows in group_rows:
+        boundary = -(-position // batch_size) * batch_size
+        if starts[-1] < boundary < total and position + rows - starts[-1] > block_rows:
+            starts.append(boundary)
+        position += rows
+    return starts
 
 
 def _line_spans(handle, block_rows: int) -> list[tuple[int, int, int, int]]:

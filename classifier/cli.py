@@ -360,7 +360,8 @@ def _has_member(ensemble: Path, member: Path) -> bool:
     "--block-rows",
     type=click.IntRange(min=1),
     default=None,
-    help="Ray: rows per block, the unit of work and resume (default 8192, rounded up to a multiple of --batch-size).",
+    help="Ray: rows per block, the unit of work and resume (default 8192, rounded up to a multiple of --batch-size; "
+    "Parquet blocks are whole row groups, so a bigger row group is one block).",
 )
 @handle_errors
 def classify(texts, input_path, output_path, model_dir, fmt, explain, max_chars, engine, **batch_options):

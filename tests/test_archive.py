@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from classifier.archive import MODEL_COLUMN, RUN_FILE, BlockWriter, plan_run
 from classifier.batch import run_batch
 from classifier.batch_io import iter_input_rows
-from classifier.blocks import _glob_regex, _line_spans, filesystem, list_inputs, read_block
+from classifier.blocks import _glob_regex, _line_spans, filesystem, list_inputs, parquet_block_starts, read_block
 from classifier.errors import ConfigError, DataError, OutputExistsError, ResumeError
 from classifier.modelfile import model_digest
 from classifier.predictor import Predictor
@@ -289,6 +289,42 @@ def test_read_block_numbers_parquet_rows_as_in_the_whole_file(tmp_path):
     fs_, _ = filesystem(str(path))
     rows = [row for b in plan.blocks for row in read_block(b, fs_, str(path), "text")]
     assert rows == list(iter_input_rows(path))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=st.lists(st.integers(1, 300), min_size=1, max_size=12),
+    block_rows=st.integers(1, 400),
+    batch=st.sampled_from([1, 7, 16]),
+)
+def test_parquet_blocks_enter_a_row_group_by_less_than_a_batch_and_never_cut_one_twice(groups, block_rows, batch):
+    block_rows = -(-block_rows // batch) * batch
+    starts = parquet_block_starts(groups, block_rows, batch)
+    group_starts = [sum(groups[:g]) for g in range(len(groups))]
+    assert starts[0] == 0 and starts == sorted(set(starts)) and starts[-1] < sum(groups)
+    for s in starts:
+        assert s % batch == 0
+        entered = max(g for g in group_starts if g <= s)
+        assert s - entered < batch  # at most one batch of a group is decoded by a block that does not use it
+    bounds = [*starts[1:], sum(groups)]
+    for s, e in zip(starts, bounds, strict=True):
+        # a block goes past block_rows only where no row group starts inside it to cut at (or by a last small group)
+        cuts = [c for g in group_starts if s < (c := -(-g // batch) * batch) < e]
+        assert e - s <= block_rows or not cuts or e - s < block_rows + batch
+
+
+def test_a_file_written_as_one_huge_row_group_is_one_block_and_small_groups_are_joined(tmp_path):
+    big = write_parquet(tmp_path / "big.parquet", 300, row_group_size=300)
+    small = write_parquet(tmp_path / "small.parquet", 150, row_group_size=10)
+    for path, sizes in ((big, [300]), (small, [48, 48, 48, 6])):
+        plan = plan_run(
+            str(path), str(tmp_path / f"out-{path.stem}"), model_sha256="m", batch_size=BATCH, block_rows=40
+        )
+        assert [b.rows for b in plan.blocks] == sizes
+        fs_, _ = filesystem(str(path))
+        assert [row for b in plan.blocks for row in read_block(b, fs_, str(path), "text")] == list(
+            iter_input_rows(path)
+        )
 
 
 def test_without_ray_the_engine_says_which_extra_to_install(tfidf_model_dir, tmp_path, monkeypatch):

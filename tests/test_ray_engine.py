@@ -62,7 +62,9 @@ def test_parquet_files_with_bad_rows_give_the_single_process_rows(cluster, tfidf
     summary = run_on_ray(tfidf_model_dir, str(inputs), str(tmp_path / "out"), batch_size=32, block_rows=100)
     assert summary.ok is False  # bad rows are counted, not fatal
     assert (summary.read, summary.failed) == (300 + 45 + 130 + 122, 3 * 3 + 2)
-    assert summary.failed_blocks == [] and summary.blocks == 3 + 1 + 2 + 1  # blocks of 128 rows
+    assert (
+        summary.failed_blocks == [] and summary.blocks == 3 + 1 + 2 + 1
+    )  # row groups of 50 joined into blocks of up to 128 rows
     assert len(summary.memory_mib) == 1  # one actor did every block
     assert_same_as_single_process(tfidf_model_dir, inputs, tmp_path / "out", tmp_path, 32)
     again = run_on_ray(tfidf_model_dir, str(inputs), str(tmp_path / "out"), batch_size=32, block_rows=100)
@@ -77,7 +79,7 @@ def test_an_ensemble_runs_too_and_only_the_actors_load_it(cluster, tmp_path, min
     ensemble = train_ensemble([tfidf_model_dir, second], mini_corpus, tmp_path / "ensemble").path
     inputs = tmp_path / "in"
     inputs.mkdir()
-    write_parquet(inputs / "a.parquet", 70)
+    write_parquet(inputs / "a.parquet", 70, row_group_size=32)
 
     def driver_load(*args, **kwargs):
         raise AssertionError("the driver loaded the model; only the actors should")
@@ -93,7 +95,7 @@ def test_a_run_killed_part_way_resumes_with_nothing_lost_or_repeated(cluster, tf
     inputs = tmp_path / "in"
     inputs.mkdir()
     for name in "abcd":
-        write_parquet(inputs / f"{name}.parquet", 1200, row_group_size=500)
+        write_parquet(inputs / f"{name}.parquet", 1200, row_group_size=96)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "classifier", "classify", "--engine", "ray", "--address", cluster]
     command += ["--input", str(inputs), "--output", str(out), "--model", str(tfidf_model_dir)]
