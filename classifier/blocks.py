@@ -8,7 +8,6 @@ pyarrow reaches (s3://, gs://, hdfs://). Each file is cut into blocks of about
   ``block_rows`` rows, and a group larger than that is one block. A reader
   cannot enter a row group in the middle (it decodes from the group's first
   row), so cutting inside big groups would decode them many times over;
-
 - JSONL and text by lines: one scan of the file finds the byte offset of each
   block's first line;
 - CSV/TSV and gzip files stay whole: a quoted CSV field may span lines, and a
@@ -18,8 +17,8 @@ pyarrow reaches (s3://, gs://, hdfs://). Each file is cut into blocks of about
 starts on a multiple of the batch size (a Parquet block at the first one at or
 after its row group's start, so it enters the group by fewer rows than one
 batch), so a block is classified in exactly the chunks a single-process run
-over the whole file uses, and every block keeps the file's own row numbers. A block's rows
-therefore carry the same ``line``, ids, error messages and scores as the
+over the whole file uses, and every block keeps the file's own row numbers.
+A block's rows therefore carry the same ``line``, ids, error messages and scores as the
 single-process path. Each block's results are one Parquet file in the output
 directory, named after the input file and the block, written whole or not at
 all (``classifier.ray_engine``).
@@ -210,7 +209,11 @@ def aligned_block_rows(block_rows: int, batch_size: int) -> int:
     """``block_rows`` rounded up to a multiple of ``batch_size``, so blocks cut no chunk in two."""
     if block_rows < 1 or batch_size < 1:
         raise ConfigError(f"block_rows and batch_size must be at least 1 (got {block_rows} and {batch_size})")
-    return -(-block_rows // batch_size) * batch_size
+    return _round_up(block_rows, batch_size)
+
+
+def _round_up(n: int, multiple: int) -> int:
+    return -(-n // multiple) * multiple
 
 
 def plan_blocks(file: InputFile, fs_: pafs.FileSystem, block_rows: int, batch_size: int) -> list[Block]:
@@ -245,7 +248,7 @@ def parquet_block_starts(group_rows: list[int], block_rows: int, batch_size: int
     starts = [0]
     position = 0
     for rows in group_rows:
-        boundary = -(-position // batch_size) * batch_size
+        boundary = _round_up(position, batch_size)
         if starts[-1] < boundary < total and position + rows - starts[-1] > block_rows:
             starts.append(boundary)
         position += rows
