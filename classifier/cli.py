@@ -745,14 +745,27 @@ def data():
     metavar="YYYY-MM-DD",
     help="Fail on statements dated after this day (default: the bundled corpus' cutoff for the bundled corpus).",
 )
+@click.option(
+    "--partners",
+    "partners",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Check FILE as a contrast batch against this corpus, where its partners are (e.g. data/statements.jsonl).",
+)
 @handle_errors
-def data_check(file, threshold, cutoff):
-    """Validate a corpus: schema, duplicates, cutoff date, contrast partners, shared openings."""
+def data_check(file, threshold, cutoff, partners):
+    """Validate a corpus: schema, duplicates, cutoff date, contrast partners, shared openings.
+
+    With --partners, FILE is a contrast batch being written: its partners join the check, and each
+    contrast must keep its partner's event, date and speaker, change a label, and have a new id.
+    """
     from training.corpus_check import BUNDLED_CUTOFF, check_corpus
 
-    if cutoff is None and file is None:
+    if partners is not None and file is None:
+        raise click.UsageError("--partners needs the FILE of the contrast batch to check")
+    if cutoff is None and (file is None or partners is not None):
         cutoff = BUNDLED_CUTOFF
-    report = check_corpus(file or paths.DEFAULT_DATA, threshold=threshold, cutoff=cutoff)
+    report = check_corpus(file or paths.DEFAULT_DATA, threshold=threshold, cutoff=cutoff, partners=partners)
     click.echo(report.render())
     if not report.ok:
         sys.exit(EXIT_BAD_INPUT)

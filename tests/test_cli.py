@@ -160,6 +160,19 @@ def test_data_check_and_stats(tmp_path, mini_corpus):
     failed = run("data", "check", dup)
     assert failed.exit_code == 2
     assert "near duplicates across splits: 1" in failed.stdout and "ACROSS SPLITS: a (line 1, train)" in failed.stdout
+    contrast = {
+        "id": "c1",
+        "text": "Talks on the consulate were held.",
+        "stances": ["neutral"],
+        "tone": "measured",
+        "origin": "contrast",
+        "contrast_of": "a",
+    }
+    batch = write_jsonl(tmp_path / "batch.jsonl", [contrast])
+    against = run("data", "check", batch, "--partners", dup)
+    assert against.exit_code == 0, against.stdout
+    assert "checked with 1 partners from" in against.stdout
+    assert run("data", "check", "--partners", dup).exit_code == 2  # a usage error: no batch named
     stats = run("data", "stats", "--json", mini_corpus)
     counts = json.loads(stats.stdout)
     assert counts["n"] == 40 and counts["split"] == {"train": 32, "validation": 8, "test": 0}

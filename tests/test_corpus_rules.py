@@ -163,3 +163,54 @@ def test_a_contrast_sharing_its_partners_opening_is_not_templated_writing(tmp_pa
     rows += [row(2 + i, f"Opening number {w} stands alone here.") for i, w in enumerate("abcdefgh")]
     report = check_corpus(write_jsonl(tmp_path / "c.jsonl", rows))
     assert report.shared_opening_rate == 0.0 and report.ok
+
+
+def test_a_contrast_batch_is_checked_against_the_corpus_of_its_partners(tmp_path):
+    facts = {"event": "consulate-strike-2024-04", "date": "2024-04-02", "speaker": "irgc", "speaker_name": "IRGC"}
+    corpus = write_jsonl(
+        tmp_path / "corpus.jsonl",
+        [
+            row(1, "They will pay for the attack on our consulate in Damascus.", stances=["retaliation_vow"], **facts),
+            row(2, "The envoy handed a letter of protest to the council.", **facts),
+            row(3, "The ministry summoned the ambassador.", **facts),
+        ],
+    )
+    contrast = {"origin": "contrast", "split": None}
+    batch = write_jsonl(
+        tmp_path / "x99.jsonl",
+        [
+            row(
+                3,
+                "Should they strike a consulate of ours again, they will pay.",
+                **{**facts, **contrast},
+                stances=["deterrence_warning"],
+                contrast_of="s1",
+            ),  # reuses a corpus id
+            row(
+                4,
+                "The envoy handed a letter of protest to the council today.",
+                **{**facts, **contrast},
+                contrast_of="s2",
+            ),  # same labels as its partner
+            row(
+                5,
+                "They will pay for the attack on our consulate in Damascus, he said.",
+                **{**facts, **contrast, "date": "2024-04-03"},
+                contrast_of="s1",
+                stances=["deterrence_warning"],
+            ),
+            row(6, "We reserve the right to answer.", **{**facts, **contrast}, contrast_of="s9"),
+        ],
+    )
+    report = check_corpus(batch, partners=corpus)
+    assert report.problems == [
+        f"{batch}:4: contrast_of: partner 's9' is not in the file or the partners' corpus",
+        f"{batch}:1: id: 's3' is already in the corpus",
+        f"{batch}:2: stances: the same labels as partner 's2' (condemnation; measured); "
+        "a contrast must change a stance or the tone",
+        f"{batch}:3: date: '2024-04-03' differs from partner 's1''s '2024-04-02'",
+    ]
+    assert report.partners == (corpus, 2) and report.n == 4
+    # a contrast and its partner are near duplicates by design; without splits they stay within one
+    assert report.near and not report.cross_split
+    assert "checked with 2 partners from" in report.render()

@@ -9,6 +9,10 @@ The corpus rules: no date after the cutoff (later events are how we measure
 generalisation); every contrast statement's partner present and in the same
 split; at most ``MAX_SHARED_OPENING`` of the statements sharing their first
 five words with another one (a sign of templated writing).
+
+A contrast batch being written is checked against the corpus its partners live in
+(``partners=``): the partners join the check without their splits, and each contrast
+must keep its partner's facts and change one of its labels.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     shared_opening_rate: float = 0.0
     common_openings: list[tuple[str, int]] = field(default_factory=list)
+    #: the corpus a contrast batch was checked against, and how many of its partners joined the check
+    partners: tuple[Path, int] | None = None
 
     @property
     def cross_split(self) -> list[tuple[Statement, Statement, float]]:
@@ -50,6 +56,8 @@ class CheckReport:
             if not self.problems
             else f"{self.path}: {len(self.problems)} problems"
         ]
+        if self.partners:
+            lines.append(f"checked with {self.partners[1]} partners from {self.partners[0]}")
         lines += self.problems[:50]
         lines.append(
             f"statements sharing their first {OPENING_WORDS} words with another: {self.shared_opening_rate:.1%}"
@@ -107,10 +115,12 @@ def shared_openings(statements: list[Statement]) -> tuple[float, list[tuple[str,
     return round(rate, 4), sorted(shared.items(), key=lambda kv: -kv[1])
 
 
-def rule_problems(statements: list[Statement], path: Path, cutoff: str | None) -> list[str]:
-    """Corpus rules that span rows: the cutoff date and contrast partners."""
+def rule_problems(
+    statements: list[Statement], path: Path, cutoff: str | None, others: list[Statement] | None = None
+) -> list[str]:
+    """Corpus rules that span rows: the cutoff date and contrast partners (looked up in ``others`` too)."""
     problems: list[str] = []
-    by_id = {s.id: s for s in statements}
+    by_id = {s.id: s for s in [*(others or []), *statements]}
     for s in statements:
         where = f"{path}:{s.line}"
         if cutoff and s.date and s.date[: len(cutoff)] > cutoff[: len(s.date)]:
@@ -120,7 +130,8 @@ def rule_problems(statements: list[Statement], path: Path, cutoff: str | None) -
             continue
         partner = by_id.get(str(partner_id))
         if partner is None:
-            problems.append(f"{where}: contrast_of: partner {partner_id!r} is not in the file")
+            where_else = " or the partners' corpus" if others is not None else ""
+            problems.append(f"{where}: contrast_of: partner {partner_id!r} is not in the file{where_else}")
         elif partner.split and s.split and partner.split != s.split:
             problems.append(
                 f"{where}: split: contrast {s.id!r} is in {s.split!r} but its partner {partner.id!r} "
@@ -131,16 +142,64 @@ def rule_problems(statements: list[Statement], path: Path, cutoff: str | None) -
     return problems
 
 
-def check_corpus(path: str | Path, *, threshold: float = 0.9, cutoff: str | None = None) -> CheckReport:
-    """Validate ``path``; ``cutoff`` (YYYY-MM-DD) fails any later date."""
+#: what a contrast shares with its partner: the same speaker saying it about the same event on the same day
+PARTNER_FACTS = ("event", "date", "speaker", "speaker_name", "actor")
+
+
+def _fact(s: Statement, name: str) -> object:
+    return s.extra.get(name) if name == "actor" else getattr(s, name)
+
+
+def contrast_problems(batch: list[Statement], path: Path, partners: dict[str, Statement]) -> list[str]:
+    """A contrast keeps its partner's facts and changes a label; its id is new to the corpus."""
+    problems: list[str] = []
+    known = {**partners, **{s.id: s for s in batch}}
+    for s in batch:
+        where = f"{path}:{s.line}"
+        if s.id in partners:
+            problems.append(f"{where}: id: {s.id!r} is already in the corpus")
+        partner = known.get(str(s.extra.get("contrast_of")))
+        if partner is None:
+            continue
+        for name in PARTNER_FACTS:
+            mine, theirs = _fact(s, name), _fact(partner, name)
+            if mine != theirs:
+                problems.append(f"{where}: {name}: {mine!r} differs from partner {partner.id!r}'s {theirs!r}")
+        if s.stances == partner.stances and s.tone == partner.tone:
+            problems.append(
+                f"{where}: stances: the same labels as partner {partner.id!r} ({', '.join(s.stances)}; {s.tone}); "
+                "a contrast must change a stance or the tone"
+            )
+    return problems
+
+
+def partners_of(batch: list[Statement], corpus: dict[str, Statement]) -> list[Statement]:
+    """The partners ``batch`` names from ``corpus``, splits dropped: a batch has no split yet."""
+    from dataclasses import replace
+
+    own = {s.id for s in batch}
+    wanted = {str(s.extra["contrast_of"]) for s in batch if s.extra.get("contrast_of")} - own
+    return [replace(corpus[i], split=None) for i in sorted(wanted) if i in corpus]
+
+
+def check_corpus(
+    path: str | Path, *, threshold: float = 0.9, cutoff: str | None = None, partners: str | Path | None = None
+) -> CheckReport:
+    """Validate ``path``; ``cutoff`` (YYYY-MM-DD) fails any later date; ``partners`` is a corpus to check a
+    contrast batch against."""
     path = Path(path)
     try:
         statements = read_statements(path)
+        corpus = {s.id: s for s in read_statements(partners)} if partners is not None else {}
     except DataError as exc:
         report = CheckReport(path, 0)
         report.problems = exc.problems
         return report
     report = CheckReport(path, len(statements))
+    found = partners_of(statements, corpus)
+    if partners is not None:
+        report.partners = (Path(partners), len(found))
+    batch, statements = statements, statements + found
     seen: dict[str, Statement] = {}
     for s in statements:
         key = _normal(s.text)
@@ -149,7 +208,9 @@ def check_corpus(path: str | Path, *, threshold: float = 0.9, cutoff: str | None
         else:
             seen[key] = s
     report.near = near_duplicates(statements, threshold)
-    report.problems = rule_problems(statements, path, cutoff)
+    report.problems = rule_problems(batch, path, cutoff, found if partners is not None else None)
+    if partners is not None:
+        report.problems += contrast_problems(batch, path, corpus)
     report.shared_opening_rate, report.common_openings = shared_openings(statements)
     if report.shared_opening_rate > MAX_SHARED_OPENING:
         report.problems.append(
