@@ -18,7 +18,7 @@ must keep its partner's facts and change one of its labels.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from classifier.corpus import Statement, read_statements
@@ -146,10 +146,6 @@ def rule_problems(
 PARTNER_FACTS = ("event", "date", "speaker", "speaker_name", "actor")
 
 
-def _fact(s: Statement, name: str) -> object:
-    return s.extra.get(name) if name == "actor" else getattr(s, name)
-
-
 def contrast_problems(batch: list[Statement], path: Path, partners: dict[str, Statement]) -> list[str]:
     """A contrast keeps its partner's facts and changes a label; its id is new to the corpus."""
     problems: list[str] = []
@@ -162,7 +158,7 @@ def contrast_problems(batch: list[Statement], path: Path, partners: dict[str, St
         if partner is None:
             continue
         for name in PARTNER_FACTS:
-            mine, theirs = _fact(s, name), _fact(partner, name)
+            mine, theirs = getattr(s, name), getattr(partner, name)  # Statement.actor reads extra
             if mine != theirs:
                 problems.append(f"{where}: {name}: {mine!r} differs from partner {partner.id!r}'s {theirs!r}")
         if s.stances == partner.stances and s.tone == partner.tone:
@@ -175,8 +171,6 @@ def contrast_problems(batch: list[Statement], path: Path, partners: dict[str, St
 
 def partners_of(batch: list[Statement], corpus: dict[str, Statement]) -> list[Statement]:
     """The partners ``batch`` names from ``corpus``, splits dropped: a batch has no split yet."""
-    from dataclasses import replace
-
     own = {s.id for s in batch}
     wanted = {str(s.extra["contrast_of"]) for s in batch if s.extra.get("contrast_of")} - own
     return [replace(corpus[i], split=None) for i in sorted(wanted) if i in corpus]
