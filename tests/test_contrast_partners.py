@@ -1,0 +1,76 @@
+"""Choosing and dealing the partners of a contrast round (``training.contrast_partners``)."""
+
+import json
+from collections import Counter
+
+from classifier.schema import STANCES, TONES
+from tests.conftest import write_jsonl
+from training.contrast_partners import CODES, STANCE_CHANGES, TONE_CHANGES, main
+
+
+def row(i, event, stances=("condemnation",), tone="measured", **fields):
+    return {
+        "id": f"s{i}",
+        "text": f"Statement number {i} about {event}.",
+        "stances": list(stances),
+        "tone": tone,
+        "event": event,
+        "split": "train",
+        "origin": "real-derived",
+        "source_url": "https://example.org/report",
+        **fields,
+    }
+
+
+def test_every_stance_and_tone_has_changes_and_every_code_names_a_stance():
+    assert set(CODES) == set(STANCES) == set(STANCE_CHANGES)
+    assert set(TONE_CHANGES) == set(TONES)
+    for stance, changes in STANCE_CHANGES.items():
+        assert all(c.startswith(CODES[stance] + ">") for c in changes)
+    for tone, targets in TONE_CHANGES.items():
+        assert tone not in targets and set(targets) <= set(TONES)
+
+
+def run(tmp_path, rows, *args, batches=()):
+    tmp_path.mkdir(exist_ok=True)
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", rows)
+    out = tmp_path / "partners"
+    argv = ["--data", str(corpus), "--out-dir", str(out), *args]
+    if batches:
+        argv += ["--batches", *map(str, batches)]
+    main(argv)
+    return {p.name.split("_")[0]: [json.loads(line) for line in p.read_text().splitlines()] for p in out.iterdir()}
+
+
+def test_only_unused_real_derived_training_statements_at_most_two_per_event(tmp_path, capsys):
+    rows = [row(i, f"e{i % 3}") for i in range(12)]
+    rows += [
+        row(20, "e9", split="test"),
+        row(21, "e9", origin="composed"),
+        row(22, "e9", origin="contrast", contrast_of="s0"),  # s0 is used, s22 is a contrast
+    ]
+    batch = write_jsonl(tmp_path / "x1.jsonl", [row(30, "e0", origin="contrast", contrast_of="s1")])
+    lists = run(tmp_path, rows, "--writers", "a", "b", "--per-writer", "10", batches=[batch])
+    dealt = [r["partner"] for rows_ in lists.values() for r in rows_]
+    assert len(dealt) == 6 and len(set(dealt)) == 6  # three events, two each
+    assert not {"s0", "s1", "s20", "s21", "s22"} & set(dealt)
+    assert Counter(int(p[1:]) % 3 for p in dealt) == {0: 2, 1: 2, 2: 2}
+    assert [len(lists["a"]), len(lists["b"])] == [3, 3]
+    assert "6 partners on 3 events" in capsys.readouterr().out
+
+
+def test_caps_hold_and_the_same_seed_deals_the_same_lists(tmp_path):
+    rows = [row(i, f"e{i}", stances=("neutral",)) for i in range(200)]
+    rows += [row(300 + i, f"f{i}", stances=("solidarity", "condemnation"), tone="solemn") for i in range(40)]
+    first, second = (run(tmp_path / d, rows, "--writers", "a", "--per-writer", "200", "--seed", "5") for d in "12")
+    assert first == second
+    dealt = first["a"]
+    assert Counter(r["stances"][0] for r in dealt) == {"neutral": 120, "solidarity": 40}  # neutral is capped at 120
+    for r in dealt:
+        code = r["suggested_change"]
+        if code.startswith("TONE>"):
+            assert code[5:] in TONE_CHANGES[r["tone"]]
+        elif code == "STRIP":
+            assert len(r["stances"]) > 1  # only a statement with two acts can lose one
+        else:
+            assert code in STANCE_CHANGES[r["stances"][0]]

@@ -1,0 +1,170 @@
+"""Choose the partners of a contrast round and deal them to writers, each with a suggested change.
+
+A contrast keeps a partner's subject and changes the words that decide one label, so the partners
+should be the statements our models read by subject: real-derived training statements, spread over
+many events (at most ``per_event`` each), never a partner before, with the commonest primary stances
+and ``measured`` capped so a round does not add more of what the corpus already has most of.
+
+Rounds from v2.10 on are reproducible from this module and a seed; earlier assignments
+(``data/batches/ASSIGNMENT_v2_*.md``) describe theirs in prose.
+
+    python -m training.contrast_partners --data data/statements.jsonl --batches data/batches/*.jsonl \\
+        --writers x67 x68 x69 x70 x71 x72 --per-writer 115 --seed 33 --out-dir partners/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.corpus import Statement, read_statements
+
+#: the code writers see for each stance in a suggested change (``A>B``)
+CODES = {
+    "condemnation": "COND",
+    "neutral": "NEUTRAL",
+    "de_escalation": "DEESC",
+    "retaliation_vow": "VOW",
+    "deterrence_warning": "WARN",
+    "sovereignty_claim": "SOV",
+    "diplomatic_appeal": "APPEAL",
+    "solidarity": "SOLID",
+}
+
+#: the stance changes that fit a primary stance: the confusions held-out events show (see the assignments)
+STANCE_CHANGES = {
+    "condemnation": ("COND>NEUTRAL", "COND>SOV", "COND>DEESC", "COND>WARN", "COND>APPEAL"),
+    "neutral": ("NEUTRAL>COND", "NEUTRAL>DEESC", "NEUTRAL>SOLID", "NEUTRAL>APPEAL"),
+    "de_escalation": ("DEESC>NEUTRAL", "DEESC>WARN", "DEESC>APPEAL", "DEESC>COND"),
+    "retaliation_vow": ("VOW>WARN", "VOW>COND", "VOW>DEESC", "VOW>SOV"),
+    "deterrence_warning": ("WARN>VOW", "WARN>DENIAL", "WARN>SOV", "WARN>NEUTRAL"),
+    "sovereignty_claim": ("SOV>COND", "SOV>WARN", "SOV>NEUTRAL", "SOV>DEESC"),
+    "diplomatic_appeal": ("APPEAL>REMOVE", "APPEAL>COND", "APPEAL>DEESC", "APPEAL>NEUTRAL"),
+    "solidarity": ("SOLID>NEUTRAL", "SOLID>COND", "SOLID>DEESC", "SOLID>VOW"),
+}
+
+#: the tones a ``TONE>X`` change may reach from each tone by changing its decisive words only
+TONE_CHANGES = {
+    "measured": ("conciliatory", "defiant", "solemn", "hostile"),
+    "defiant": ("hostile", "measured"),
+    "hostile": ("defiant", "measured"),
+    "conciliatory": ("measured", "solemn"),
+    "solemn": ("measured", "defiant"),
+}
+
+
+@dataclass(frozen=True)
+class Round:
+    """The settings of one contrast round; the defaults are v2.10's."""
+
+    writers: tuple[str, ...]
+    per_writer: int = 115
+    seed: int = 32
+    per_event: int = 2
+    tone_share: float = 0.2
+    strip_weight: int = 3
+    primary_caps: tuple[tuple[str, int], ...] = (("condemnation", 150), ("neutral", 120))
+    tone_caps: tuple[tuple[str, int], ...] = (("measured", 240),)
+
+
+def eligible(corpus: list[Statement], used: set[str]) -> list[Statement]:
+    """Real-derived training statements that are not contrasts and were never a partner."""
+    return [
+        s
+        for s in corpus
+        if s.split == "train" and s.origin == "real-derived" and s.id not in used and not s.extra.get("contrast_of")
+    ]
+
+
+def used_partners(statements: list[Statement]) -> set[str]:
+    return {s.extra["contrast_of"] for s in statements if s.extra.get("contrast_of")}
+
+
+def choose(candidates: list[Statement], settings: Round) -> list[Statement]:
+    """Shuffle with the seed and keep statements in order while their event and caps allow."""
+    rng = random.Random(settings.seed)
+    pool = sorted(candidates, key=lambda s: s.id)
+    rng.shuffle(pool)
+    wanted = settings.per_writer * len(settings.writers)
+    primary_caps, tone_caps = dict(settings.primary_caps), dict(settings.tone_caps)
+    per_event, per_primary, per_tone = Counter(), Counter(), Counter()
+    chosen = []
+    for s in pool:
+        if len(chosen) == wanted:
+            break
+        if per_event[s.event] >= settings.per_event:
+            continue
+        if per_primary[s.primary_stance] >= primary_caps.get(s.primary_stance, wanted):
+            continue
+        if per_tone[s.tone] >= tone_caps.get(s.tone, wanted):
+            continue
+        per_event[s.event] += 1
+        per_primary[s.primary_stance] += 1
+        per_tone[s.tone] += 1
+        chosen.append(s)
+    return chosen
+
+
+def suggest(s: Statement, rng: random.Random, settings: Round) -> str:
+    """A change that fits the partner: a tone change for ``tone_share`` of them, else a stance change."""
+    if rng.random() < settings.tone_share:
+        return f"TONE>{rng.choice(TONE_CHANGES[s.tone])}"
+    options = list(STANCE_CHANGES[s.primary_stance])
+    if len(s.stances) > 1:
+        options += ["STRIP"] * settings.strip_weight
+    return rng.choice(options)
+
+
+def deal(chosen: list[Statement], settings: Round) -> dict[str, list[dict]]:
+    """The partner list of each writer, dealt in turn, as the rows writers read."""
+    rng = random.Random(settings.seed + 1)
+    lists: dict[str, list[dict]] = {w: [] for w in settings.writers}
+    for i, s in enumerate(chosen):
+        writer = settings.writers[i % len(settings.writers)]
+        lists[writer].append(
+            {
+                "partner": s.id,
+                "suggested_change": suggest(s, rng, settings),
+                "stances": list(s.stances),
+                "tone": s.tone,
+                "actor": s.actor,
+                "text": s.text,
+            }
+        )
+    return lists
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the corpus the partners come from")
+    parser.add_argument("--batches", type=Path, nargs="*", default=[], help="batch files whose partners count as used")
+    parser.add_argument("--writers", nargs="+", required=True, help="one batch name per writer")
+    parser.add_argument("--per-writer", type=int, default=Round.per_writer)
+    parser.add_argument("--seed", type=int, default=Round.seed)
+    parser.add_argument("--out-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    corpus = read_statements(args.data)
+    used = used_partners(corpus)
+    for batch in args.batches:
+        used |= used_partners(read_statements(batch))
+    settings = Round(writers=tuple(args.writers), per_writer=args.per_writer, seed=args.seed)
+    chosen = choose(eligible(corpus, used), settings)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for writer, rows in deal(chosen, settings).items():
+        path = args.out_dir / f"{writer}_partners.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(
+        f"{len(chosen)} partners on {len({s.event for s in chosen})} events "
+        f"({sum(s.actor == 'non_iranian' for s in chosen)} non-Iranian) dealt to {len(settings.writers)} writers in "
+        f"{args.out_dir}; primary {dict(Counter(s.primary_stance for s in chosen))}; "
+        f"tone {dict(Counter(s.tone for s in chosen))}"
+    )
+
+
+if __name__ == "__main__":
+    main()
