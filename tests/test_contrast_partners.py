@@ -74,3 +74,19 @@ def test_caps_hold_and_the_same_seed_deals_the_same_lists(tmp_path):
             assert len(r["stances"]) > 1  # only a statement with two acts can lose one
         else:
             assert code in STANCE_CHANGES[r["stances"][0]]
+
+
+def test_a_round_aimed_at_condemnation_draws_its_partners_and_changes_more_often(tmp_path):
+    rows = [row(i, f"e{i}", stances=("solidarity", "condemnation")) for i in range(100)]
+    rows += [row(200 + i, f"f{i}", stances=("solidarity",)) for i in range(100)]
+    args = ["--writers", "a", "--per-writer", "50", "--seed", "3", "--cap", "condemnation=500"]
+    plain = run(tmp_path / "plain", rows, *args)["a"]
+    aimed = run(tmp_path / "aimed", rows, *args, "--focus", "DROP>COND", "--favour", "condemnation")["a"]
+
+    def carrying(dealt):
+        return sum("condemnation" in r["stances"] for r in dealt)
+
+    assert carrying(aimed) > carrying(plain) + 5  # drawn twice as often: about 33 of 50 against 25
+    assert not any(r["suggested_change"] == "DROP>COND" for r in plain)  # only a round that asks for it
+    drops = [r for r in aimed if r["suggested_change"] == "DROP>COND"]
+    assert drops and all("condemnation" in r["stances"][1:] for r in drops)

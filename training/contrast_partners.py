@@ -69,6 +69,13 @@ class Round:
     strip_weight: int = 3
     primary_caps: tuple[tuple[str, int], ...] = (("condemnation", 150), ("neutral", 120))
     tone_caps: tuple[tuple[str, int], ...] = (("measured", 240),)
+    #: aim a round at what the models get wrong: changes in ``focus`` are drawn ``focus_weight`` times as
+    #: often (``DROP>COND``, removing only the blame from a statement that does more, is drawn only here),
+    #: and partners carrying the stance ``favour`` are drawn ``favour_weight`` times as often
+    focus: tuple[str, ...] = ()
+    focus_weight: int = 4
+    favour: str | None = None
+    favour_weight: float = 2.0
 
 
 def eligible(corpus: list[Statement], used: set[str]) -> list[Statement]:
@@ -88,7 +95,12 @@ def choose(candidates: list[Statement], settings: Round) -> list[Statement]:
     """Shuffle with the seed and keep statements in order while their event and caps allow."""
     rng = random.Random(settings.seed)
     pool = sorted(candidates, key=lambda s: s.id)
-    rng.shuffle(pool)
+    if settings.favour is None:
+        rng.shuffle(pool)
+    else:  # a weighted shuffle (Efraimidis and Spirakis): key u ** (1 / w), largest first
+        weight = {s.id: settings.favour_weight if settings.favour in s.stances else 1.0 for s in pool}
+        keys = {s.id: rng.random() ** (1 / weight[s.id]) for s in pool}
+        pool.sort(key=lambda s: -keys[s.id])
     wanted = settings.per_writer * len(settings.writers)
     primary_caps, tone_caps = dict(settings.primary_caps), dict(settings.tone_caps)
     per_event, per_primary, per_tone = Counter(), Counter(), Counter()
@@ -112,11 +124,18 @@ def choose(candidates: list[Statement], settings: Round) -> list[Statement]:
 def suggest(s: Statement, rng: random.Random, settings: Round) -> str:
     """A change that fits the partner: a tone change for ``tone_share`` of them, else a stance change."""
     if rng.random() < settings.tone_share:
-        return f"TONE>{rng.choice(TONE_CHANGES[s.tone])}"
+        return rng.choice(_weighted([f"TONE>{t}" for t in TONE_CHANGES[s.tone]], settings))
     options = list(STANCE_CHANGES[s.primary_stance])
     if len(s.stances) > 1:
         options += ["STRIP"] * settings.strip_weight
-    return rng.choice(options)
+    if "DROP>COND" in settings.focus and "condemnation" in s.stances[1:]:
+        options.append("DROP>COND")
+    return rng.choice(_weighted(options, settings))
+
+
+def _weighted(options: list[str], settings: Round) -> list[str]:
+    """``options`` with each focus change repeated ``focus_weight`` times (unchanged without a focus)."""
+    return [o for o in options for _ in range(settings.focus_weight if o in settings.focus else 1)]
 
 
 def deal(chosen: list[Statement], settings: Round) -> dict[str, list[dict]]:
@@ -146,13 +165,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-writer", type=int, default=Round.per_writer)
     parser.add_argument("--seed", type=int, default=Round.seed)
     parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--focus", nargs="*", default=[], help="changes drawn more often, e.g. COND>NEUTRAL DROP>COND")
+    parser.add_argument("--favour", default=None, help="a stance whose partners are drawn more often")
+    parser.add_argument("--cap", nargs="*", default=[], help="primary-stance caps as STANCE=N (replacing the defaults)")
     args = parser.parse_args(argv)
 
     corpus = read_statements(args.data)
     used = used_partners(corpus)
     for batch in args.batches:
         used |= used_partners(read_statements(batch))
-    settings = Round(writers=tuple(args.writers), per_writer=args.per_writer, seed=args.seed)
+    caps = tuple((k, int(v)) for k, v in (c.split("=", 1) for c in args.cap)) or Round.primary_caps
+    settings = Round(
+        writers=tuple(args.writers),
+        per_writer=args.per_writer,
+        seed=args.seed,
+        primary_caps=caps,
+        focus=tuple(args.focus),
+        favour=args.favour,
+    )
     chosen = choose(eligible(corpus, used), settings)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for writer, rows in deal(chosen, settings).items():
