@@ -3,6 +3,8 @@
 import json
 from collections import Counter
 
+import pytest
+
 from classifier.schema import STANCES, TONES
 from tests.conftest import write_jsonl
 from training.contrast_partners import CODES, STANCE_CHANGES, TONE_CHANGES, main
@@ -90,3 +92,60 @@ def test_a_round_aimed_at_condemnation_draws_its_partners_and_changes_more_often
     assert not any(r["suggested_change"] == "DROP>COND" for r in plain)  # only a round that asks for it
     drops = [r for r in aimed if r["suggested_change"] == "DROP>COND"]
     assert drops and all("condemnation" in r["stances"][1:] for r in drops)
+
+
+WORKED = [
+    row(1, "e1", stances=("condemnation", "diplomatic_appeal")),
+    row(2, "e1", stances=("neutral",)),
+    row(3, "e2", stances=("retaliation_vow",), tone="defiant"),
+    row(4, "e2", stances=("de_escalation",), tone="conciliatory"),
+    row(5, "e3", stances=("solidarity", "condemnation"), tone="solemn"),
+    row(6, "e3", stances=("deterrence_warning",), tone="hostile"),
+    row(7, "e4", stances=("sovereignty_claim",), tone="defiant"),
+    row(8, "e4", stances=("condemnation",)),
+]
+
+
+def dealt(lists):
+    return {w: [(r["partner"], r["suggested_change"]) for r in rows] for w, rows in lists.items()}
+
+
+def test_a_worked_round_deals_exactly_these_lists(tmp_path):
+    # pinned, so a change to the drawing (the order of a change list, the weighting) shows up here and not,
+    # unnoticed, in the next assignment that claims its command reproduces its lists
+    plain = run(tmp_path / "plain", WORKED, "--writers", "a", "b", "--per-writer", "3", "--seed", "1")
+    assert dealt(plain) == {
+        "a": [("s4", "DEESC>NEUTRAL"), ("s2", "NEUTRAL>SOLID"), ("s8", "COND>APPEAL")],
+        "b": [("s7", "TONE>measured"), ("s6", "WARN>DENIAL"), ("s1", "STRIP")],
+    }
+    aimed = run(
+        tmp_path / "aimed",
+        WORKED,
+        *("--writers", "a", "b", "--per-writer", "3", "--seed", "1"),
+        *("--focus", "DROP>COND", "TONE>measured", "--favour", "condemnation"),
+    )
+    assert dealt(aimed) == {
+        "a": [("s8", "COND>NEUTRAL"), ("s3", "VOW>DEESC"), ("s7", "SOV>WARN")],
+        "b": [("s2", "TONE>solemn"), ("s5", "SOLID>VOW"), ("s6", "WARN>NEUTRAL")],
+    }
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--favour", "condemation"], "favour: unknown stance 'condemation'"),
+        (["--focus", "COND>NEUTRL"], "unknown change 'COND>NEUTRL' in focus"),
+        (["--cap", "condemnation"], "--cap takes STANCE=N"),
+        (["--cap", "condemation=3"], "cap condemation=3: not a label"),
+    ],
+)
+def test_settings_a_writer_can_mistype_are_refused_by_name(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit):
+        run(tmp_path, WORKED, "--writers", "a", *args)
+    assert message in capsys.readouterr().err
+
+
+def test_a_writer_named_twice_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        run(tmp_path, WORKED, "--writers", "a", "a")
+    assert "give each writer once" in capsys.readouterr().err

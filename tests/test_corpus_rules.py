@@ -217,16 +217,45 @@ def test_a_contrast_batch_is_checked_against_the_corpus_of_its_partners(tmp_path
 
 
 def test_a_speaker_left_iranian_where_most_rows_name_them_non_iranian_fails(tmp_path):
-    foreign = {"speaker": "other", "speaker_name": "Mike Pompeo"}
+    pompeo = {"speaker": "other", "speaker_name": "Mike Pompeo"}
+    ministry = "Ministry of Foreign Affairs"
     path = write_jsonl(
         tmp_path / "a.jsonl",
         [
-            row(1, "Iran was behind the tanker attacks, the secretary said.", actor="non_iranian", **foreign),
-            row(2, "The secretary called the strikes an act of war.", actor="non_iranian", **foreign),
-            row(3, "Washington blamed Tehran for the drone attack.", **foreign),  # actor left out
-            row(4, "The speaker of parliament condemned the sanctions.", speaker="other", speaker_name="Ghalibaf"),
+            row(1, "Iran was behind the tanker attacks, the secretary said.", actor="non_iranian", **pompeo),
+            row(2, "The secretary called the strikes an act of war.", actor="non_iranian", **pompeo),
+            row(3, "Washington blamed Tehran for the drone attack.", **pompeo),  # actor left out
+            # Iran's own foreign ministry under a generic name does not vote against a foreign one
+            row(4, "Tehran summoned the Swiss envoy.", speaker="foreign_ministry", speaker_name=ministry),
+            row(5, "A protest note went to Baku.", speaker="foreign_ministry", speaker_name=ministry),
+            row(6, "Doha urged calm.", speaker="other", speaker_name=ministry, actor="non_iranian"),
         ],
     )
     assert check_corpus(path).problems == [
-        f"{path}:3: actor: 'iranian', but 2 of the 3 rows naming 'Mike Pompeo' are 'non_iranian'"
+        f"{path}:3: actor: 'iranian', but the rows naming 'Mike Pompeo' are 1 'iranian', 2 'non_iranian'; give one "
+        "speaker one actor (a different speaker of the same name: name them fully, e.g. 'Qatari Ministry of Foreign "
+        "Affairs')"
     ]
+
+
+def test_a_batch_row_is_checked_against_the_corpus_and_a_tie_reports_both_sides(tmp_path):
+    danon = {"speaker": "other", "actor": "non_iranian"}
+    corpus = write_jsonl(
+        tmp_path / "corpus.jsonl",
+        [
+            row(1, "The envoy said Israel would answer.", speaker_name="Danny Danon", **danon),
+            row(2, "The envoy spoke of a red line.", speaker_name="danny  danon", **danon),
+            row(3, "The speaker met the delegation.", speaker="other", speaker_name="Ghalibaf"),
+        ],
+    )
+    batch = write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            row(10, "Danon told the council Israel would defend itself.", speaker="other", speaker_name="Danny Danon"),
+            row(11, "The speaker welcomed the visitors.", speaker_name="Ghalibaf", **danon),
+        ],
+    )
+    problems = check_corpus(batch, partners=corpus).problems
+    assert [p.split(": actor: ")[0] for p in problems] == [f"{batch}:1", f"{batch}:2"]
+    assert "1 'iranian', 2 'non_iranian'" in problems[0]  # the corpus votes; case and spacing are ignored
+    assert "1 'iranian', 1 'non_iranian'" in problems[1]  # a tie: either side may be the slip

@@ -5,8 +5,10 @@ should be the statements our models read by subject: real-derived training state
 many events (at most ``per_event`` each), never a partner before, with the commonest primary stances
 and ``measured`` capped so a round does not add more of what the corpus already has most of.
 
-Rounds from v2.10 on are reproducible from this module and a seed; earlier assignments
-(``data/batches/ASSIGNMENT_v2_*.md``) describe theirs in prose.
+Rounds from v2.11 on are reproducible from this module, a seed and the commit their assignment names
+(a later corpus and later batches change the pool); earlier assignments
+(``data/batches/ASSIGNMENT_v2_*.md``) describe theirs in prose. Pass held batches too
+(``data/batches/held/*.jsonl``), so their partners count as used.
 
     python -m training.contrast_partners --data data/statements.jsonl --batches data/batches/*.jsonl \\
         --writers x67 x68 x69 x70 x71 x72 --per-writer 115 --seed 33 --out-dir partners/
@@ -17,11 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.corpus import Statement, read_statements
+from classifier.schema import NON_IRANIAN, STANCES, TONES
 
 #: the code writers see for each stance in a suggested change (``A>B``)
 CODES = {
@@ -76,6 +80,22 @@ class Round:
     focus_weight: int = 4
     favour: str | None = None
     favour_weight: float = 2.0
+
+    def __post_init__(self):
+        known = {c for changes in STANCE_CHANGES.values() for c in changes} | {"STRIP", "DROP>COND"}
+        known |= {f"TONE>{t}" for t in TONES}
+        problems = [f"unknown change {c!r} in focus" for c in self.focus if c not in known]
+        caps = [*self.primary_caps, *((t, n) for t, n in self.tone_caps)]
+        problems += [f"cap {name}={n}: not a label" for name, n in caps if name not in STANCES and name not in TONES]
+        problems += [f"cap {name}={n}: must be positive" for name, n in caps if n < 1]
+        if self.favour is not None and self.favour not in STANCES:
+            problems.append(f"favour: unknown stance {self.favour!r}; valid stances: {', '.join(STANCES)}")
+        if len(set(self.writers)) != len(self.writers) or not self.writers:
+            problems.append(f"writers: give each writer once (got {', '.join(self.writers) or 'none'})")
+        if self.per_writer < 1 or self.per_event < 1:
+            problems.append("per_writer and per_event must be positive")
+        if problems:
+            raise ValueError("; ".join(problems))
 
 
 def eligible(corpus: list[Statement], used: set[str]) -> list[Statement]:
@@ -174,15 +194,20 @@ def main(argv: list[str] | None = None) -> None:
     used = used_partners(corpus)
     for batch in args.batches:
         used |= used_partners(read_statements(batch))
+    if any(not re.fullmatch(r"[a-z_]+=\d+", c) for c in args.cap):
+        parser.error(f"--cap takes STANCE=N, got {' '.join(args.cap)}")
     caps = tuple((k, int(v)) for k, v in (c.split("=", 1) for c in args.cap)) or Round.primary_caps
-    settings = Round(
-        writers=tuple(args.writers),
-        per_writer=args.per_writer,
-        seed=args.seed,
-        primary_caps=caps,
-        focus=tuple(args.focus),
-        favour=args.favour,
-    )
+    try:
+        settings = Round(
+            writers=tuple(args.writers),
+            per_writer=args.per_writer,
+            seed=args.seed,
+            primary_caps=caps,
+            focus=tuple(args.focus),
+            favour=args.favour,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     chosen = choose(eligible(corpus, used), settings)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for writer, rows in deal(chosen, settings).items():
@@ -190,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(
         f"{len(chosen)} partners on {len({s.event for s in chosen})} events "
-        f"({sum(s.actor == 'non_iranian' for s in chosen)} non-Iranian) dealt to {len(settings.writers)} writers in "
+        f"({sum(s.actor == NON_IRANIAN for s in chosen)} non-Iranian) dealt to {len(settings.writers)} writers in "
         f"{args.out_dir}; primary {dict(Counter(s.primary_stance for s in chosen))}; "
         f"tone {dict(Counter(s.tone for s in chosen))}"
     )

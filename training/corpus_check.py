@@ -7,8 +7,9 @@ statement measures memory, not generalisation.
 
 The corpus rules: no date after the cutoff (later events are how we measure
 generalisation); every contrast statement's partner present and in the same
-split; at most ``MAX_SHARED_OPENING`` of the statements sharing their first
-five words with another one (a sign of templated writing).
+split; one actor for each speaker named (``actor_problems``); at most
+``MAX_SHARED_OPENING`` of the statements sharing their first five words with
+another one (a sign of templated writing).
 
 A contrast batch being written is checked against the corpus its partners live in
 (``partners=``): the partners join the check without their splits, and each contrast
@@ -24,7 +25,6 @@ from pathlib import Path
 
 from classifier.corpus import Statement, read_statements
 from classifier.errors import DataError
-from classifier.schema import NON_IRANIAN
 
 #: the bundled corpus covers events up to this date; ``stance data check`` enforces it there
 BUNDLED_CUTOFF = "2025-09-30"
@@ -146,22 +146,29 @@ def rule_problems(
 
 def actor_problems(statements: list[Statement], path: Path, reference: list[Statement]) -> list[str]:
     """One speaker, one actor: the non-Iranian slice counts rows by ``actor``, and a writer who leaves it
-    out files a foreign official's words as Iran's. A row whose actor is not the one most rows naming the
-    same speaker carry (non-Iranian on a tie) is reported."""
+    out files a foreign official's words as Iran's.
+
+    Only ``speaker: other`` rows can be non-Iranian, so only they vote, by name (case and spacing
+    ignored). A row whose actor differs from what most rows naming the same speaker carry is reported;
+    on a tie every row of the name in ``statements`` is, since either side may be the slip.
+    """
+    own = {s.id for s in statements}
     votes: dict[str, Counter] = {}
-    for s in [*reference, *statements]:
-        if s.speaker_name:
-            votes.setdefault(s.speaker_name, Counter())[s.actor] += 1
+    for s in [*(r for r in reference if r.id not in own), *statements]:
+        if s.speaker == "other" and s.speaker_name:
+            votes.setdefault(_normal(s.speaker_name), Counter())[s.actor] += 1
     problems = []
     for s in statements:
-        counts = votes.get(s.speaker_name or "")
+        counts = votes.get(_normal(s.speaker_name or "")) if s.speaker == "other" else None
         if not counts or len(counts) < 2:
             continue
-        usual = max(sorted(counts), key=lambda a: (counts[a], a == NON_IRANIAN))
-        if s.actor != usual:
+        (usual, n_usual), (_, n_other) = counts.most_common(2)
+        if n_usual == n_other or s.actor != usual:
+            tally = ", ".join(f"{n} {a!r}" for a, n in sorted(counts.items()))
             problems.append(
-                f"{path}:{s.line}: actor: {s.actor!r}, but {counts[usual]} of the {sum(counts.values())} rows naming "
-                f"{s.speaker_name!r} are {usual!r}"
+                f"{path}:{s.line}: actor: {s.actor!r}, but the rows naming {s.speaker_name!r} are {tally}; "
+                "give one speaker one actor (a different speaker of the same name: name them fully, "
+                "e.g. 'Qatari Ministry of Foreign Affairs')"
             )
     return problems
 
