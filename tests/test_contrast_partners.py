@@ -149,3 +149,10 @@ def test_a_writer_named_twice_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit):
         run(tmp_path, WORKED, "--writers", "a", "a")
     assert "give each writer once" in capsys.readouterr().err
+
+
+def test_max_event_keeps_partners_off_events_that_are_already_big(tmp_path):
+    rows = [row(i, "big") for i in range(5)] + [row(10 + i, f"small{i}") for i in range(5)]
+    lists = run(tmp_path, rows, "--writers", "a", "--per-writer", "10", "--max-event", "5")
+    assert {r["partner"] for r in lists["a"]} == {f"s{10 + i}" for i in range(5)}  # "big" has 5 already
+    assert len(run(tmp_path / "open", rows, "--writers", "a", "--per-writer", "10")["a"]) == 7  # 2 + 5

@@ -80,6 +80,7 @@ class Round:
     focus_weight: int = 4
     favour: str | None = None
     favour_weight: float = 2.0
+    max_event: int | None = None
 
     def __post_init__(self):
         known = {c for changes in STANCE_CHANGES.values() for c in changes} | {"STRIP", "DROP>COND"}
@@ -92,8 +93,8 @@ class Round:
             problems.append(f"favour: unknown stance {self.favour!r}; valid stances: {', '.join(STANCES)}")
         if len(set(self.writers)) != len(self.writers) or not self.writers:
             problems.append(f"writers: give each writer once (got {', '.join(self.writers) or 'none'})")
-        if self.per_writer < 1 or self.per_event < 1:
-            problems.append("per_writer and per_event must be positive")
+        if self.per_writer < 1 or self.per_event < 1 or (self.max_event is not None and self.max_event < 1):
+            problems.append("per_writer, per_event and max_event must be positive")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -111,8 +112,14 @@ def used_partners(statements: list[Statement]) -> set[str]:
     return {s.extra["contrast_of"] for s in statements if s.extra.get("contrast_of")}
 
 
-def choose(candidates: list[Statement], settings: Round) -> list[Statement]:
-    """Shuffle with the seed and keep statements in order while their event and caps allow."""
+def choose(candidates: list[Statement], settings: Round, event_sizes: Counter | None = None) -> list[Statement]:
+    """Shuffle with the seed and keep statements in order while their event and caps allow.
+
+    With ``settings.max_event``, an event whose statements (``event_sizes``, contrasts included) and the
+    contrasts chosen for it would reach that size gets no more: each round adds to the same events, and an
+    event that size lets its vocabulary stand in for its labels.
+    """
+    event_sizes = event_sizes or Counter()
     rng = random.Random(settings.seed)
     pool = sorted(candidates, key=lambda s: s.id)
     if settings.favour is None:
@@ -129,6 +136,8 @@ def choose(candidates: list[Statement], settings: Round) -> list[Statement]:
         if len(chosen) == wanted:
             break
         if per_event[s.event] >= settings.per_event:
+            continue
+        if settings.max_event is not None and event_sizes[s.event] + per_event[s.event] >= settings.max_event:
             continue
         if per_primary[s.primary_stance] >= primary_caps.get(s.primary_stance, wanted):
             continue
@@ -188,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--focus", nargs="*", default=[], help="changes drawn more often, e.g. COND>NEUTRAL DROP>COND")
     parser.add_argument("--favour", default=None, help="a stance whose partners are drawn more often")
     parser.add_argument("--cap", nargs="*", default=[], help="primary-stance caps as STANCE=N (replacing the defaults)")
+    parser.add_argument("--max-event", type=int, default=None, help="no partner from an event this size or larger")
     args = parser.parse_args(argv)
 
     corpus = read_statements(args.data)
@@ -205,10 +215,11 @@ def main(argv: list[str] | None = None) -> None:
             primary_caps=caps,
             focus=tuple(args.focus),
             favour=args.favour,
+            max_event=args.max_event,
         )
     except ValueError as exc:
         parser.error(str(exc))
-    chosen = choose(eligible(corpus, used), settings)
+    chosen = choose(eligible(corpus, used), settings, Counter(s.event for s in corpus))
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for writer, rows in deal(chosen, settings).items():
         path = args.out_dir / f"{writer}_partners.jsonl"
