@@ -204,9 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     used = used_partners(corpus)
     for batch in args.batches:
         used |= used_partners(read_statements(batch))
-    if any(not re.fullmatch(r"[a-z_]+=\d+", c) for c in args.cap):
-        parser.error(f"--cap takes STANCE=N, got {' '.join(args.cap)}")
-    caps = tuple((k, int(v)) for k, v in (c.split("=", 1) for c in args.cap)) or Round.primary_caps
+    matches = [(c, re.fullmatch(r"([a-z_]+)=(\d+)", c)) for c in args.cap]
+    for c, m in matches:
+        if m is None:
+            parser.error(f"--cap takes STANCE=N, got {c!r}")
+    caps = tuple((m[1], int(m[2])) for _, m in matches) or Round.primary_caps
     try:
         settings = Round(
             writers=tuple(args.writers),
