@@ -2,7 +2,8 @@
 
 Krippendorff's alpha per stance label (each label a binary nominal decision),
 Cohen's kappa for tone, and the F1 of one annotator scored against the other.
-Run: ``python -m evaluation.agreement FIRST.jsonl SECOND.jsonl`` (rows matched by id).
+Run: ``python -m evaluation.agreement FIRST.jsonl SECOND.jsonl`` (rows matched by id);
+``--disagreements OUT.jsonl`` writes the statements to adjudicate, both labellings side by side.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
     import krippendorff
     from sklearn.metrics import cohen_kappa_score, f1_score
 
-    ids = [i for i in second if i in first]
+    ids = agreement_ids(first, second)
     a = stances_to_matrix([first[i]["stances"] for i in ids])
     b = stances_to_matrix([second[i]["stances"] for i in ids])
     ta, tb = tones_to_indices([first[i]["tone"] for i in ids]), tones_to_indices([second[i]["tone"] for i in ids])
@@ -56,12 +57,35 @@ def agreement(first: dict[str, dict], second: dict[str, dict]) -> dict:
         "tone_macro_f1_b_vs_a": float(
             f1_score(ta, tb, average="macro", labels=sorted(set(ta) | set(tb)), zero_division=0)
         ),
-        "disagreements": [
-            i
-            for i in ids
-            if set(first[i]["stances"]) != set(second[i]["stances"]) or first[i]["tone"] != second[i]["tone"]
-        ],
+        "disagreements": [i for i in ids if disagree(first[i], second[i])],
     }
+
+
+def disagree(a: dict, b: dict) -> bool:
+    """What goes to adjudication: a different stance set, primary stance or tone."""
+    return set(a["stances"]) != set(b["stances"]) or a["stances"][:1] != b["stances"][:1] or a["tone"] != b["tone"]
+
+
+_CONTEXT = ("text", "speaker", "speaker_name", "date", "origin")
+
+
+def disagreement_rows(first: dict[str, dict], second: dict[str, dict]) -> list[dict]:
+    """One row per disagreement, for a third reader: the statement, then each annotator's labels (and note)."""
+    out = []
+    for i in agreement_ids(first, second):
+        a, b = first[i], second[i]
+        if not disagree(a, b):
+            continue
+        row = {"id": i, **{k: a[k] for k in _CONTEXT if a.get(k) is not None}}
+        for n, labels in ((1, a), (2, b)):
+            row[f"label_{n}"] = {k: labels[k] for k in ("stances", "tone", "note") if labels.get(k) is not None}
+        out.append(row)
+    return out
+
+
+def agreement_ids(first: dict[str, dict], second: dict[str, dict]) -> list[str]:
+    """The ids both annotators labelled, in the second file's order."""
+    return [i for i in second if i in first]
 
 
 def render(result: dict) -> str:
@@ -115,13 +139,19 @@ def render_groups(results: dict[str, dict], field: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m evaluation.agreement FIRST SECOND [OUT.json] [--by origin]`` (rows matched by id)."""
+    """``python -m evaluation.agreement FIRST SECOND [OUT.json] [--by origin] [--disagreements OUT.jsonl]``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("first", type=Path)
     parser.add_argument("second", type=Path)
-    parser.add_argument("out", type=Path, nargs="?", default=None)
+    parser.add_argument("out", type=Path, nargs="?", default=None, help="write the figures as JSON here")
+    parser.add_argument(
+        "--disagreements",
+        type=Path,
+        default=None,
+        help="write the statements the annotators disagree on (stance set, primary or tone) as JSONL here",
+    )
     parser.add_argument("--by", default=None, help="also report per value of this field of FIRST (e.g. origin)")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     first, second = _read(args.first), _read(args.second)
@@ -133,6 +163,11 @@ def main(argv: list[str] | None = None) -> None:
         print(render_groups(result["by_" + args.by], args.by))
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.disagreements:
+        found = disagreement_rows(first, second)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in found)
+        args.disagreements.write_text(text, encoding="utf-8")
+        print(f"\n{len(found)} disagreements written to {args.disagreements}")
 
 
 if __name__ == "__main__":
