@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,10 @@ def run(tmp_path, rows, *args, batches=()):
     if batches:
         argv += ["--batches", *map(str, batches)]
     main(argv)
-    return {p.name.split("_")[0]: [json.loads(line) for line in p.read_text().splitlines()] for p in out.iterdir()}
+    return {
+        p.name.split("_")[0]: [json.loads(line) for line in p.read_text().splitlines()]
+        for p in out.glob("*_partners.jsonl")
+    }
 
 
 def test_only_unused_real_derived_training_statements_at_most_two_per_event(tmp_path, capsys):
@@ -156,3 +160,21 @@ def test_max_event_keeps_partners_off_events_that_are_already_big(tmp_path):
     lists = run(tmp_path, rows, "--writers", "a", "--per-writer", "10", "--max-event", "5")
     assert {r["partner"] for r in lists["a"]} == {f"s{10 + i}" for i in range(5)}  # "big" has 5 already
     assert len(run(tmp_path / "open", rows, "--writers", "a", "--per-writer", "10")["a"]) == 7  # 2 + 5
+
+
+def test_round_json_records_what_redraws_the_lists(tmp_path):
+    from classifier.corpus import file_sha256
+
+    rows = [row(i, f"e{i}") for i in range(30)]
+    batch = write_jsonl(tmp_path / "x1.jsonl", [row(40, "e0", origin="contrast", contrast_of="s1")])
+    lists = run(tmp_path / "r", rows, "--writers", "a", "b", "--per-writer", "5", "--seed", "7", batches=[batch])
+    record = json.loads((tmp_path / "r" / "partners" / "round.json").read_text())
+    assert record["data"]["sha256"] == file_sha256(tmp_path / "r" / "corpus.jsonl")
+    assert record["batches"] == [{"path": str(batch), "sha256": file_sha256(batch)}]
+    assert record["settings"]["seed"] == 7 and record["settings"]["writers"] == ["a", "b"]
+    assert {w: v["ids"] for w, v in record["lists"].items()} == {
+        w: [r["partner"] for r in rs] for w, rs in lists.items()
+    }
+    assert "--seed 7" in record["command"]
+    in_git = (Path(__file__).parents[1] / ".git").exists()
+    assert (len(record["commit"] or "") == 40) == in_git

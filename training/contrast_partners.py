@@ -8,7 +8,9 @@ and ``measured`` capped so a round does not add more of what the corpus already 
 Rounds from v2.11 on are reproducible from this module, a seed and the commit their assignment names
 (a later corpus and later batches change the pool); earlier assignments
 (``data/batches/ASSIGNMENT_v2_*.md``) describe theirs in prose. Pass held batches too
-(``data/batches/held/*.jsonl``), so their partners count as used.
+(``data/batches/held/*.jsonl``), so their partners count as used. Beside the lists, ``round.json``
+records the command, the commit, the digests of the corpus and batches read, the settings and the ids
+dealt to each writer: what an assignment cites so a later reader can redraw the round and check it.
 
     python -m training.contrast_partners --data data/statements.jsonl --batches data/batches/*.jsonl \\
         --writers x67 x68 x69 x70 x71 x72 --per-writer 115 --seed 33 --out-dir partners/
@@ -20,11 +22,13 @@ import argparse
 import json
 import random
 import re
+import subprocess
+import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from classifier.corpus import Statement, read_statements
+from classifier.corpus import Statement, file_sha256, read_statements
 from classifier.schema import NON_IRANIAN, STANCES, TONES
 
 #: the code writers see for each stance in a suggested change (``A>B``)
@@ -186,6 +190,38 @@ def deal(chosen: list[Statement], settings: Round) -> dict[str, list[dict]]:
     return lists
 
 
+#: what a round's lists came from, written beside them, so an assignment can cite it and anyone can redraw
+ROUND_FILE = "round.json"
+
+
+def provenance(data: Path, batches: list[Path], settings: Round, lists: dict[str, list[dict]], argv) -> dict:
+    """The inputs (with digests), settings and commit that reproduce these lists, and their digests."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=Path(__file__).parent,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = None, None
+    return {
+        "command": "python -m training.contrast_partners " + " ".join(str(a) for a in argv),
+        "commit": commit,
+        "uncommitted_changes": dirty,
+        "data": {"path": str(data), "sha256": file_sha256(data)},
+        "batches": [{"path": str(b), "sha256": file_sha256(b)} for b in batches],
+        "settings": asdict(settings),
+        "lists": {w: {"partners": len(rows), "ids": [r["partner"] for r in rows]} for w, rows in lists.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the corpus the partners come from")
@@ -223,9 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(exc))
     chosen = choose(eligible(corpus, used), settings, Counter(s.event for s in corpus))
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    for writer, rows in deal(chosen, settings).items():
+    lists = deal(chosen, settings)
+    for writer, rows in lists.items():
         path = args.out_dir / f"{writer}_partners.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    record = provenance(args.data, args.batches, settings, lists, argv if argv is not None else sys.argv[1:])
+    (args.out_dir / ROUND_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(
         f"{len(chosen)} partners on {len({s.event for s in chosen})} events "
         f"({sum(s.actor == NON_IRANIAN for s in chosen)} non-Iranian) dealt to {len(settings.writers)} writers in "
