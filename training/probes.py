@@ -1,4 +1,5 @@
-"""Quick probes of ideas that need no full training: sentence pooling, weight soups, seed averaging, data size.
+"""Quick probes of ideas that need no full training: sentence pooling, weight soups, seed averaging, data size,
+and how the ensemble combines its members.
 
 Each probe scores the validation split with models trained on the training
 split only, and compares variants by stance macro-F1 on the real-derived
@@ -11,6 +12,12 @@ comparing variants with each other, not with the README's.
     python -m training.probes pooling --tfidf models/tfidf --transformer models/study/tone-unweighted-13
     python -m training.probes soup models/study/tone-unweighted-13 models/study/tone-unweighted-14 ...
     python -m training.probes curve --tfidf models/tfidf
+    python -m training.probes combiners --members models/tfidf models/transformer --cache reports/combiners.npz
+
+``combiners`` uses the shipped protocol instead (``training.tuning.fit_decisions``: calibration and
+thresholds cross-fitted over the real-derived validation statements), with each combiner's own
+weights fitted in an outer cross-fit by event, so a combiner with more parameters gains nothing from
+fitting the statements it is scored on; its figures compare with the ensemble's ``validation_metrics``.
 """
 
 from __future__ import annotations
@@ -142,6 +149,41 @@ def curve(args) -> None:
         )
 
 
+def combiners(args) -> None:
+    """The shipped pooling (one weight per task) against per-label weights and a stacked logistic regression."""
+    from training.combiners import COMBINERS, nested_scores
+    from training.ensemble import _member_meta, honest_validation_scores
+    from training.pipeline import split_for_training
+    from training.tuning import fit_decisions, realistic_rows
+
+    statements = read_statements(args.data)
+    train, validation, _ = split_for_training(statements, 13)
+    if args.cache and args.cache.is_file():
+        saved = np.load(args.cache)
+        scores = [(saved[f"stance{i}"], saved[f"tone{i}"]) for i in range(len(args.members))]
+    else:
+        from classifier.corpus import file_sha256
+
+        sha = file_sha256(args.data)
+        scores = [honest_validation_scores(d, _member_meta(d, sha), train, validation) for d in args.members]
+        if args.cache:
+            args.cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                args.cache,
+                **{
+                    f"{k}{i}": a for i, pair in enumerate(scores) for k, a in zip(("stance", "tone"), pair, strict=True)
+                },
+            )
+    rows = realistic_rows(validation)[0]
+    print(f"{len(rows)} real-derived validation statements; members: {', '.join(str(d) for d in args.members)}")
+    for name in args.only or COMBINERS:
+        for seed in range(args.repeats):
+            stance, tone = nested_scores(name, scores, validation, rows, seed=seed)
+            m = fit_decisions(stance, tone, validation).metrics
+            stance_f1, tone_f1 = m["stance"]["macro_f1"], m["tone"]["macro_f1"]
+            print(f"{name:16s} seed {seed}  stance macro-F1 {stance_f1:.3f}  tone {tone_f1:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=paths.DEFAULT_DATA)
@@ -156,6 +198,12 @@ def main() -> None:
     p = commands.add_parser("curve")
     p.add_argument("--tfidf", type=Path, required=True)
     p.set_defaults(run=curve)
+    p = commands.add_parser("combiners")
+    p.add_argument("--members", type=Path, nargs="+", required=True, help="trained members, as for an ensemble")
+    p.add_argument("--cache", type=Path, help="npz of the members' honest validation scores (written if missing)")
+    p.add_argument("--only", nargs="+", help="combiners to run (default: all)")
+    p.add_argument("--repeats", type=int, default=3, help="outer cross-fits, each with its own fold seed")
+    p.set_defaults(run=combiners)
     args = parser.parse_args()
     args.run(args)
 
