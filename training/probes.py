@@ -12,7 +12,7 @@ comparing variants with each other, not with the README's.
     python -m training.probes pooling --tfidf models/tfidf --transformer models/study/tone-unweighted-13
     python -m training.probes soup models/study/tone-unweighted-13 models/study/tone-unweighted-14 ...
     python -m training.probes curve --tfidf models/tfidf
-    python -m training.probes combiners --members models/tfidf models/transformer --cache reports/combiners.npz
+    python -m training.probes combiners --members models/tfidf models/transformer --cache reports/combiners
 
 ``combiners`` uses the shipped protocol instead (``training.tuning.fit_decisions``: calibration and
 thresholds cross-fitted over the real-derived validation statements), with each combiner's own
@@ -32,7 +32,7 @@ import numpy as np
 from classifier import paths
 from classifier.corpus import Statement, read_statements
 from classifier.modelfile import read_metadata
-from training.tuning import gold_arrays
+from training.tuning import THRESHOLD_PRIOR, gold_arrays
 
 SPLITS = 20
 GRID = np.arange(0.05, 0.95, 0.025)
@@ -151,6 +151,8 @@ def curve(args) -> None:
 
 def combiners(args) -> None:
     """The shipped pooling (one weight per task) against per-label weights and a stacked logistic regression."""
+    from classifier.corpus import file_sha256
+    from classifier.modelfile import model_digest
     from training.combiners import COMBINERS, nested_scores
     from training.ensemble import _member_meta, honest_validation_scores
     from training.pipeline import split_for_training
@@ -158,30 +160,29 @@ def combiners(args) -> None:
 
     statements = read_statements(args.data)
     train, validation, _ = split_for_training(statements, 13)
-    if args.cache and args.cache.is_file():
-        saved = np.load(args.cache)
-        scores = [(saved[f"stance{i}"], saved[f"tone{i}"]) for i in range(len(args.members))]
-    else:
-        from classifier.corpus import file_sha256
-
-        sha = file_sha256(args.data)
-        scores = [honest_validation_scores(d, _member_meta(d, sha), train, validation) for d in args.members]
-        if args.cache:
-            args.cache.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(
-                args.cache,
-                **{
-                    f"{k}{i}": a for i, pair in enumerate(scores) for k, a in zip(("stance", "tone"), pair, strict=True)
-                },
-            )
+    sha = file_sha256(args.data)
+    scores = []
+    for d in args.members:
+        cached = args.cache / f"{d.name}-{model_digest(d)[:12]}-{sha[:12]}.npz" if args.cache else None
+        if cached is not None and cached.is_file():
+            saved = np.load(cached)
+            scores.append((saved["stance"], saved["tone"]))
+            continue
+        scores.append(honest_validation_scores(d, _member_meta(d, sha), train, validation))
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cached, stance=scores[-1][0], tone=scores[-1][1])
+    if args.scores_only:
+        return
     rows = realistic_rows(validation)[0]
     print(f"{len(rows)} real-derived validation statements; members: {', '.join(str(d) for d in args.members)}")
     for name in args.only or COMBINERS:
         for seed in range(args.repeats):
             stance, tone = nested_scores(name, scores, validation, rows, seed=seed)
-            m = fit_decisions(stance, tone, validation).metrics
-            stance_f1, tone_f1 = m["stance"]["macro_f1"], m["tone"]["macro_f1"]
-            print(f"{name:16s} seed {seed}  stance macro-F1 {stance_f1:.3f}  tone {tone_f1:.3f}")
+            for prior in args.priors:
+                m = fit_decisions(stance, tone, validation, prior_strength=prior, seed=seed).metrics
+                stance_f1, tone_f1 = m["stance"]["macro_f1"], m["tone"]["macro_f1"]
+                print(f"{name:16s} seed {seed} prior {prior:6g}  stance macro-F1 {stance_f1:.3f}  tone {tone_f1:.3f}")
 
 
 def main() -> None:
@@ -200,9 +201,17 @@ def main() -> None:
     p.set_defaults(run=curve)
     p = commands.add_parser("combiners")
     p.add_argument("--members", type=Path, nargs="+", required=True, help="trained members, as for an ensemble")
-    p.add_argument("--cache", type=Path, help="npz of the members' honest validation scores (written if missing)")
+    p.add_argument("--cache", type=Path, help="a directory keeping each member's honest validation scores")
+    p.add_argument("--scores-only", action="store_true", help="fill the cache and stop")
     p.add_argument("--only", nargs="+", help="combiners to run (default: all)")
     p.add_argument("--repeats", type=int, default=3, help="outer cross-fits, each with its own fold seed")
+    p.add_argument(
+        "--priors",
+        type=float,
+        nargs="+",
+        default=[THRESHOLD_PRIOR],
+        help="threshold shrinkage strengths to try (positives' worth of pull toward the common threshold)",
+    )
     p.set_defaults(run=combiners)
     args = parser.parse_args()
     args.run(args)
