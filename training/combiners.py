@@ -7,7 +7,8 @@ every member's log-odds for every label (one act's score can speak against
 another: a vow of retaliation usually comes with a condemnation, a plea to
 the UN rarely with a threat). Each has more parameters to fit on the same
 real-derived validation statements, so each is fitted in an outer cross-fit by
-event and judged only on statements its weights never saw.
+event and judged only on statements its weights never saw. On corpus v2.11
+none beat the shipped pooling (``docs/RECIPES.md``), so the runtime keeps it.
 """
 
 from __future__ import annotations
