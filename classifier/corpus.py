@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,8 +142,8 @@ def _provenance_problems(rec: dict, where: str) -> list[str]:
     return problems
 
 
-def read_statements(path: str | Path) -> list[Statement]:
-    """Read and validate a labelled JSONL file; raise ``DataError`` listing every problem."""
+def jsonl_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a UTF-8 JSONL file with their 1-based numbers; ``DataError`` if unreadable."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
@@ -150,15 +151,21 @@ def read_statements(path: str | Path) -> list[Statement]:
         raw = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: file is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    problems: list[str] = []
-    statements: list[Statement] = []
-    first_seen: dict[str, int] = {}
     # split on newlines only: str.splitlines() also breaks on U+2028 and other
     # characters that are legal inside JSON strings
     for lineno, line in enumerate(raw.split("\n"), start=1):
         line = line.removesuffix("\r")
-        if not line.strip():
-            continue
+        if line.strip():
+            yield lineno, line
+
+
+def read_statements(path: str | Path) -> list[Statement]:
+    """Read and validate a labelled JSONL file; raise ``DataError`` listing every problem."""
+    path = Path(path)
+    problems: list[str] = []
+    statements: list[Statement] = []
+    first_seen: dict[str, int] = {}
+    for lineno, line in jsonl_lines(path):
         where = f"{path}:{lineno}"
         try:
             rec = json.loads(line)

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
+from classifier.corpus import jsonl_lines
 from classifier.decision import stances_to_matrix, tones_to_indices
 from classifier.schema import STANCES
 
 
 def _read(path: Path) -> dict[str, dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for _, line in jsonl_lines(path)]
     return {str(r["id"]): r for r in rows}
 
 

@@ -19,14 +19,13 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from classifier.corpus import jsonl_lines
 from classifier.errors import DataError
 
 
 def _rows(path: Path) -> list[dict]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, line in jsonl_lines(path):
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:

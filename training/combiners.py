@@ -37,10 +37,10 @@ def _task_weights(scores, gold_stance, gold_tone):
 
 
 def _label_weights(scores, gold_stance, gold_tone):
-    from training.ensemble import _simplex, fit_weights
+    from training.ensemble import fit_weights, simplex
 
     _, wt = fit_weights([s for s, _ in scores], [t for _, t in scores], gold_stance, gold_tone)
-    grid = list(_simplex(len(scores), 0.05))
+    grid = list(simplex(len(scores), 0.05))
     per_label = []
     for j in range(gold_stance.shape[1]):
         logits = [logit(s[:, j]) for s, _ in scores]

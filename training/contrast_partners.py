@@ -194,21 +194,16 @@ def deal(chosen: list[Statement], settings: Round) -> dict[str, list[dict]]:
 ROUND_FILE = "round.json"
 
 
+def _git(*args: str) -> str:
+    here = Path(__file__).parent
+    return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def provenance(data: Path, batches: list[Path], settings: Round, lists: dict[str, list[dict]], argv) -> dict:
-    """The inputs (with digests), settings and commit that reproduce these lists, and their digests."""
+    """The inputs (with digests), settings and commit that reproduce these lists, and the ids dealt."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=Path(__file__).parent,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        )
+        commit = _git("rev-parse", "HEAD")
+        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = None, None
     return {

@@ -72,7 +72,7 @@ def honest_validation_scores(
     return predictor.calibration.apply(stance[len(train) :], tone[len(train) :])
 
 
-def _simplex(n: int, step: float):
+def simplex(n: int, step: float):
     ticks = np.round(np.arange(0, 1 + 1e-9, step), 4)
     for combo in itertools.product(ticks, repeat=n - 1):
         if sum(combo) <= 1 + 1e-9:
@@ -83,7 +83,7 @@ def fit_weights(stances, tones, gold_stance, gold_tone, *, step: float = WEIGHT_
     """Member weights (on the simplex) minimising validation log-loss, separately for stance and tone."""
     rows = np.arange(len(gold_tone))
     best_s = best_t = None
-    for w in _simplex(len(stances), step):
+    for w in simplex(len(stances), step):
         s, t = combine(stances, tones, w, w)
         stance_loss = bce(s, gold_stance)
         nll = -np.mean(np.log(np.clip(t[rows, gold_tone], _EPS, 1.0)))
