@@ -25,11 +25,14 @@ from classifier.schema import SPLITS, STANCES, TONES
 
 TARGET = {"train": 0.70, "validation": 0.15, "test": 0.15}
 MIN_REAL_SHARE = 0.62  # a little above the corpus rule of 60%, so small moves cannot break it
-_DATE_SUFFIX = re.compile(r"-(?:19|20)\d{2}(?:-\d{2})?(?:-w\d{1,2})?$")
+#: what ``training.merge_batches`` appends when it cuts an event: a year, month or day (``-2025-06-17``),
+#: a week (``-2024-03-w2``), a counter for a second run from the same day (``-2025-06-17-2``); and
+#: writers' year ranges (``yemen-war-2017-2018``)
+_DATE_SUFFIX = re.compile(r"-(?:19|20)\d{2}(?:-(?:19|20)\d{2})?(?:-\d{2}){0,2}(?:-w\d{1,2})?(?:-\d{1,2})?$")
 
 
 def family(event: str) -> str:
-    """An event slug without its date suffix: the months of one long event are one family."""
+    """An event slug without its date suffix: the months and day runs of one long event are one family."""
     return _DATE_SUFFIX.sub("", event)
 
 
