@@ -32,6 +32,13 @@ def test_grouped_folds_keep_each_event_whole_and_cover_every_row_once():
         assert not events & others
 
 
+def test_grouped_folds_keep_the_parts_of_a_cut_event_together():
+    days = [st(i, event=f"strikes-2025-06-{13 + i % 4}") for i in range(40)]
+    rest = [st(40 + i, event=f"e{i % 9}") for i in range(90)]
+    folds = grouped_folds(days + rest, 5, seed=1)
+    assert sum(any(i < 40 for i in fold) for fold in folds) == 1
+
+
 class Memoriser:
     """A stand-in model that scores 1 for texts it trained on and 0 for the rest."""
 

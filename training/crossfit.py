@@ -5,7 +5,8 @@ out-of-fold scores over train and validation together, several times more
 data than the validation split alone, and the shipped model is then trained
 on all of it. Folds are grouped by event, like the corpus splits, so a
 statement is never scored by a model that read other statements about the
-same event.
+same event: its family, so the months and day runs an oversized event was cut
+into (``training.merge_batches``) fall in one fold, as they fall in one split.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from classifier.corpus import Statement
 from classifier.decision import stances_to_matrix, tones_to_indices
 from classifier.models.base import TrainableModel
 from classifier.schema import STANCES, TONES
+from training.splits import family
 
 N_FOLDS = 5
 
 
 def group_of(statement: Statement) -> str:
-    """The unit that never straddles folds: the event, or the contrast pair, or the statement itself."""
+    """The unit that never straddles folds: the event family, or the contrast pair, or the statement itself."""
     if statement.event:
-        return statement.event
+        return family(statement.event)
     partner = statement.extra.get("contrast_of")
     return f"id:{partner or statement.id}"
 
