@@ -68,8 +68,9 @@ def test_events_do_not_predict_labels(stats, statements):
     assert stats["events"] >= 550  # the issue asks for 600; see the open corpus issue
     # events with 6+ statements and fewer than 3 primary stances, among the statements that are not
     # contrasts (a contrast of a small event can tip it over 6 without adding a primary stance; with
-    # them, v2.11 has 17 such events, all in train)
-    assert len(lopsided_events([s for s in statements if s.origin != "contrast"])) <= 2
+    # them, v2.11 has 17 such events, all in train); v2.11.1's third, budget-bill-2021-02, is one event
+    # that two batches had named apart (an alias joins them: a shared split matters more than this count)
+    assert len(lopsided_events([s for s in statements if s.origin != "contrast"])) <= 3
 
 
 def test_nothing_after_the_cutoff(statements):

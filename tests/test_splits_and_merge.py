@@ -108,6 +108,15 @@ def test_oversized_events_are_cut_by_month_then_into_runs_of_days_and_aliases_ap
     assert not days[october[0]] & days[october[1]]  # a day is never split
 
 
+def test_an_alias_can_name_a_month_the_cut_made():
+    rows = [st(i, "budget-and-economy", date=f"20{18 + i % 4}-12-0{1 + i % 5}") for i in range(60)]
+    rows += [st(100 + i, "budget-bill-2018-12", date="2018-12-25") for i in range(4)]
+    out = canonical_events(rows, {"budget-and-economy-2018-12": "budget-bill-2018-12"})
+    sizes = Counter(s.event for s in out)
+    assert sizes["budget-bill-2018-12"] == 15 + 4 and "budget-and-economy-2018-12" not in sizes
+    assert sizes["budget-and-economy-2019-12"] == 15
+
+
 def test_merge_writes_every_statement_once_with_a_split_and_refuses_shared_ids(tmp_path):
     a = write_jsonl(
         tmp_path / "a.jsonl",

@@ -113,7 +113,11 @@ def _cut_until_small(statements: list[Statement], indices: list[int]) -> dict[st
 
 
 def canonical_events(statements: list[Statement], aliases: dict[str, str]) -> list[Statement]:
-    """Aliases applied, then events over ``MAX_EVENT`` cut by month, then into runs of consecutive days."""
+    """Aliases applied, then events over ``MAX_EVENT`` cut by month, then into runs of consecutive days.
+
+    An alias may also name a part the cut made (``budget-and-economy-2018-12``): one month of a
+    catch-all event can so join the event it belongs to, and then it shares that event's split.
+    """
     statements = [replace(s, event=aliases.get(s.event, s.event)) if s.event else s for s in statements]
     by_event: dict[str, list[int]] = {}
     for i, s in enumerate(statements):
@@ -125,7 +129,7 @@ def canonical_events(statements: list[Statement], aliases: dict[str, str]) -> li
         for slug, rows in _cut_until_small(statements, indices).items():
             for i in rows:
                 statements[i] = replace(statements[i], event=slug)
-    return statements
+    return [replace(s, event=aliases[s.event]) if s.event in aliases else s for s in statements]
 
 
 def trim_invocations(statements: list[Statement]) -> list[Statement]:
