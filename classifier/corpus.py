@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import datasets
 
 DATE_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+#: word-count bands, shortest first: corpus statistics count them, evaluation reports scores per band
+LENGTH_BANDS = ((0, 15, "1-14 words"), (15, 40, "15-39"), (40, 80, "40-79"), (80, 150, "80-149"), (150, 10**9, "150+"))
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ class Statement:
     @property
     def year(self) -> str | None:
         return self.date[:4] if self.date else None
+
+    @property
+    def length_band(self) -> str:
+        n = len(self.text.split())
+        return next(name for lo, hi, name in LENGTH_BANDS if lo <= n < hi)
 
     def to_dict(self) -> dict:
         row = {

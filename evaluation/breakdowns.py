@@ -1,4 +1,4 @@
-"""Headline metrics per group of statements (speaker, year, form, hard-case tag).
+"""Headline metrics per group of statements (speaker, year, form, length, hard-case tag).
 
 A model that is good on average can still fail one speaker's register or one
 period's vocabulary; these tables show where. Groups are small, so they carry
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from classifier.corpus import Statement
+from classifier.corpus import LENGTH_BANDS, Statement
 from classifier.schema import SPEAKERS
 from evaluation.metrics import headline, subset_parts
 
@@ -26,6 +26,8 @@ def _values(statement: Statement, field: str) -> list[str]:
         return [statement.speaker] if statement.speaker else []
     if field == "year":
         return [statement.year] if statement.year else []
+    if field == "length":  # every statement has one: long documents are where windows take over
+        return [statement.length_band]
     if field in _DEFAULTED:
         return [getattr(statement, field)]
     value = statement.extra.get(field)
@@ -43,6 +45,9 @@ def _order(field: str, groups: set[str]) -> list[str]:
     known = [g for g in groups if g != NONE_GROUP]
     if field == "speaker":
         known.sort(key=lambda g: (SPEAKERS.index(g) if g in SPEAKERS else len(SPEAKERS), g))
+    elif field == "length":
+        bands = [name for _, _, name in LENGTH_BANDS]
+        known.sort(key=bands.index)
     else:
         known.sort()
     return known + ([NONE_GROUP] if NONE_GROUP in groups else [])
@@ -59,6 +64,8 @@ def group_members(statements: Sequence[Statement], field: str) -> dict[str, np.n
     for row, vs in enumerate(values):
         for v in vs or [NONE_GROUP]:
             members.setdefault(v, []).append(row)
+    if field == "length" and len(members) < 2:  # every statement has a length: one band says nothing
+        return {}
     return {g: np.asarray(members[g], dtype=np.int64) for g in _order(field, set(members))}
 
 

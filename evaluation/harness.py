@@ -48,7 +48,7 @@ from evaluation.verdict import verdict
 RESULTS_FORMAT_VERSION = 1
 RESULTS_FILE = "results.json"
 METRICS_FILE = "metrics.json"
-BREAKDOWN_FIELDS = ("speaker", "origin", "actor", "year", "form", "hard_cases")
+BREAKDOWN_FIELDS = ("speaker", "origin", "actor", "year", "form", "length", "hard_cases")
 #: slices reported with their own intervals and paired differences: the statements most like
 #: what users paste (derived from real ones) and the speakers outside the Iranian state
 SLICES = {

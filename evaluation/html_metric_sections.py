@@ -277,6 +277,7 @@ def breakdowns_section(results: dict) -> str:
         "speaker": "By speaker",
         "year": "By year",
         "form": "By form of statement",
+        "length": "By length in words",
         "hard_cases": "By hard-case tag (a statement can carry several)",
     }
     keys = ("stance.macro_f1", "stance.micro_f1", "primary_stance_exact", "tone.accuracy", "tone.macro_f1")

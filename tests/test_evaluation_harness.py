@@ -174,6 +174,18 @@ def test_minimal_file_without_metadata_evaluates(eval_models, tmp_path):
     assert any("training or validation data" in w for w in out["warnings"])
 
 
+def test_scores_by_length_band_when_lengths_differ(eval_models, tmp_path):
+    rows = [{"text": r["text"], "stances": r["stances"], "tone": r["tone"]} for r in corpus_rows()[:12]]
+    for r in rows[:4]:
+        r["text"] = " ".join([r["text"]] * 12)  # well past 80 words
+    out = harness.compare(eval_models, write_jsonl(tmp_path / "x.jsonl", rows), n_resamples=20, checks=None)
+    groups = out["breakdowns"]["length"]["groups"]
+    assert sum(groups.values()) == 12 and list(groups)[-1] in ("80-149", "150+")
+    bands = ["1-14 words", "15-39", "40-79", "80-149", "150+"]
+    assert [bands.index(g) for g in groups] == sorted(bands.index(g) for g in groups)  # shortest first
+    assert set(out["breakdowns"]["length"]["models"]["tfidf-words"]) == set(groups)
+
+
 def test_errors_are_ranked_and_explained(eval_results):
     errors = eval_results["errors"]["tfidf-words"]
     confidences = [e["confidence"] for e in errors]

@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from classifier.corpus import Statement, read_statements
+from classifier.corpus import LENGTH_BANDS, Statement, read_statements
 from classifier.schema import SPEAKERS, SPLITS, STANCES, TONES
-
-LENGTH_BANDS = ((0, 15, "1-14 words"), (15, 40, "15-39"), (40, 80, "40-79"), (80, 150, "80-149"), (150, 10**9, "150+"))
-
-
-def _band(n_words: int) -> str:
-    return next(name for lo, hi, name in LENGTH_BANDS if lo <= n_words < hi)
 
 
 def event_majority_accuracy(statements: list[Statement]) -> float:
@@ -55,7 +49,7 @@ def corpus_stats(path: str | Path) -> dict:
         "tone": {k: sum(s.tone == k for s in statements) for k in TONES},
         "split": {k: sum(s.split == k for s in statements) for k in SPLITS},
         "length_band": {
-            name: sum(_band(len(s.text.split())) == name for s in statements) for _, _, name in LENGTH_BANDS
+            name: sum(s.length_band == name for s in statements) for _, _, name in LENGTH_BANDS
         },
         "multi_stance_rate": round(sum(len(s.stances) > 1 for s in statements) / n, 4),
         "year": dict(sorted(Counter(s.year for s in statements if s.year).items())),
