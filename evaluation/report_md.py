@@ -211,7 +211,13 @@ def _calibration(results: dict) -> list[str]:
 def _breakdowns(results: dict) -> list[str]:
     if not results["breakdowns"]:
         return []
-    titles = {"speaker": "speaker", "year": "year", "form": "form of statement", "length": "length in words", "hard_cases": "hard-case tag"}
+    titles = {
+        "speaker": "speaker",
+        "year": "year",
+        "form": "form of statement",
+        "length": "length in words",
+        "hard_cases": "hard-case tag",
+    }
     lines = ["## Breakdowns", "", "Groups under 20 statements are marked *; their figures are noisy.", ""]
     for field, block in results["breakdowns"].items():
         lines += [f"### By {titles.get(field, field)}", ""]

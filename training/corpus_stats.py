@@ -48,9 +48,7 @@ def corpus_stats(path: str | Path) -> dict:
         "stance_primary": {k: sum(s.stances[0] == k for s in statements) for k in STANCES},
         "tone": {k: sum(s.tone == k for s in statements) for k in TONES},
         "split": {k: sum(s.split == k for s in statements) for k in SPLITS},
-        "length_band": {
-            name: sum(s.length_band == name for s in statements) for _, _, name in LENGTH_BANDS
-        },
+        "length_band": {name: sum(s.length_band == name for s in statements) for _, _, name in LENGTH_BANDS},
         "multi_stance_rate": round(sum(len(s.stances) > 1 for s in statements) / n, 4),
         "year": dict(sorted(Counter(s.year for s in statements if s.year).items())),
         "events": len(event_sizes),
