@@ -55,7 +55,7 @@ def choose(statements, quotas: dict[str, int], *, per_event: int, seed: int) -> 
     per_family: Counter = Counter()
     per_label: Counter = Counter()
     for s in pool:
-        label = s.stances[0]
+        label = s.primary_stance
         fam = family(s.event)
         if per_label[label] >= quotas.get(label, 0) or per_family[fam] >= per_event:
             continue
@@ -69,7 +69,7 @@ def deal(chosen: list, writers: list[str]) -> dict[str, list]:
     """Round-robin by primary stance, so every writer gets every label."""
     by_label = defaultdict(list)
     for s in chosen:
-        by_label[s.stances[0]].append(s)
+        by_label[s.primary_stance].append(s)
     order = [s for label in STANCES for s in by_label[label]]
     hands = {w: [] for w in writers}
     for i, s in enumerate(order):
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
                 row = {"parent": s.id, "stances": list(s.stances), "tone": s.tone, "text": s.text}
                 row["copy"] = {k: v for k, v in s.to_dict().items() if k in COPIED and v is not None}
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    counts = Counter(s.stances[0] for s in chosen)
+    counts = Counter(s.primary_stance for s in chosen)
     print(f"{len(chosen)} parents on {len({family(s.event) for s in chosen})} event families: {dict(counts)}")
 
 
