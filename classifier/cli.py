@@ -220,7 +220,7 @@ def _train_if_missing(kind: str, *, force: bool = False) -> tuple[Path, bool]:
 @click.option(
     "--no-refit",
     is_flag=True,
-    help="Skip the second transformer run on train + validation (about 30 minutes); the ensemble then uses "
+    help="Skip the second transformer run on train + validation (over an hour on corpus v2.11); the ensemble then uses "
     "the train-only transformer (on corpus v2.2 the ensemble scored the same either way).",
 )
 @click.option("--force", is_flag=True, help="Retrain models that are already there.")
@@ -230,7 +230,7 @@ def setup(baseline_only, no_refit, force):
 
     The transformer is trained on the training split (its decisions are tuned on validation), then its
     recipe again on train + validation (``--refit-from``), and the ensemble combines TF-IDF with the
-    refitted one. On 2 CPU cores the whole chain takes about an hour (30 minutes with --no-refit); models that
+    refitted one. On 2 CPU cores the whole chain takes one to two hours on corpus v2.11 (README); models that
     are already trained are kept. Without the [train] extra (torch) only the baseline is trained.
     """
     from importlib.util import find_spec
@@ -246,7 +246,7 @@ def setup(baseline_only, no_refit, force):
         )
         return
     if force or not (paths.default_model_dir("transformer") / "model.json").is_file():
-        click.echo("transformer: about 30 minutes on 2 CPU cores", err=True)
+        click.echo("transformer: over an hour on 2 CPU cores", err=True)
     transformer, fresh_too = _train_if_missing("transformer", force=force)
     member = transformer
     if not no_refit:
